@@ -1,0 +1,1 @@
+export { AgentMetrics } from './metrics.js';

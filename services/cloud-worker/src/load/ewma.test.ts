@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Ewma } from './ewma.js';
+import { PartitionStats } from './partition-stats.js';
+
+test('ewma starts at the first sample and moves by alpha', () => {
+  const e = new Ewma(0.5);
+  assert.equal(e.value(7), 7);
+  assert.equal(e.hasValue, false);
+  e.update(10);
+  assert.equal(e.value(), 10);
+  e.update(20);
+  assert.equal(e.value(), 15);
+});
+
+test('partition stats keep per-batch-size service times and a wait estimate', () => {
+  const s = new PartitionStats(1);
+  s.recordBatch(4, 2, 0.5);
+  s.recordBatch(8, 3, 1);
+  s.recordCompleted(12);
+  const snap = s.snapshot();
+  assert.equal(snap.ewmaServiceMs, 3);
+  assert.equal(snap.ewmaBatchSize, 8);
+  assert.equal(snap.ewmaQueueMs, 1);
+  assert.equal(snap.completedTotal, 12);
+  assert.deepEqual([...snap.serviceMsByBatchSize], [
+    [4, 2],
+    [8, 3],
+  ]);
+  // 9 queued + this one with batches of 8: two batches of 3 ms.
+  assert.equal(s.expectedWaitMs(9, 8), 6);
+});

@@ -1,0 +1,67 @@
+import { Ewma } from './ewma.js';
+
+/** Plain numbers of one partition's load, as GetLoad and every reply report them. */
+export interface PartitionStatsSnapshot {
+  readonly ewmaServiceMs: number;
+  readonly ewmaBatchSize: number;
+  readonly ewmaQueueMs: number;
+  readonly completedTotal: number;
+  /** EWMA session-run time per batch size seen so far, milliseconds. */
+  readonly serviceMsByBatchSize: ReadonlyMap<number, number>;
+}
+
+/**
+ * EWMA service time (per batch and per batch size), batch size and queue wait of one partition. The
+ * batcher feeds it once per batch; readers get numbers without locking (single-threaded).
+ */
+export class PartitionStats {
+  private readonly service: Ewma;
+  private readonly batchSize: Ewma;
+  private readonly queue: Ewma;
+  private readonly byBatchSize = new Map<number, Ewma>();
+  private completed = 0;
+
+  constructor(private readonly alpha: number) {
+    this.service = new Ewma(alpha);
+    this.batchSize = new Ewma(alpha);
+    this.queue = new Ewma(alpha);
+  }
+
+  /** Records one session run of `size` requests that took `computeMs`, with their mean queue wait. */
+  recordBatch(size: number, computeMs: number, meanQueueMs: number): void {
+    this.service.update(computeMs);
+    this.batchSize.update(size);
+    this.queue.update(meanQueueMs);
+    let e = this.byBatchSize.get(size);
+    if (e === undefined) this.byBatchSize.set(size, (e = new Ewma(this.alpha)));
+    e.update(computeMs);
+  }
+
+  /** Counts answered requests (any status). */
+  recordCompleted(n = 1): void {
+    this.completed += n;
+  }
+
+  get ewmaServiceMs(): number {
+    return this.service.value();
+  }
+
+  /** Expected time until a newly queued request is answered, with `queued` requests ahead of it. */
+  expectedWaitMs(queued: number, maxBatchSize: number): number {
+    const perBatch = this.service.value(1);
+    const batches = Math.ceil((queued + 1) / Math.max(1, maxBatchSize));
+    return batches * perBatch;
+  }
+
+  snapshot(): PartitionStatsSnapshot {
+    const serviceMsByBatchSize = new Map<number, number>();
+    for (const [size, e] of this.byBatchSize) serviceMsByBatchSize.set(size, e.value());
+    return {
+      ewmaServiceMs: this.service.value(),
+      ewmaBatchSize: this.batchSize.value(),
+      ewmaQueueMs: this.queue.value(),
+      completedTotal: this.completed,
+      serviceMsByBatchSize,
+    };
+  }
+}

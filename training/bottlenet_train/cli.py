@@ -1,0 +1,191 @@
+"""Command line: /usr/bin/python3 -m bottlenet_train <command> --help (run inside training/)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import time
+from typing import List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from . import data as D
+from .pipeline import METHODS, BaseSpec, evaluate_with_codec, finetune, load_base, make_bottlenet, save_base
+from .train import TrainConfig, evaluate, seed_everything, set_threads, train
+
+
+def _log(msg: str) -> None:
+    sys.stderr.write(f"[{time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stderr.flush()
+
+
+def _data_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", choices=["fmnist", "scenes", "folder"], default="fmnist",
+                   help="fmnist: Debian's Fashion-MNIST 28x28; scenes: seeded RGB scenes built from it; "
+                        "folder: an ImageFolder (FOLDER/train/<class>/*, FOLDER/test/<class>/*)")
+    p.add_argument("--folder", help="ImageFolder root for --data folder")
+    p.add_argument("--size", type=int, default=112, help="input side for scenes/folder (default 112)")
+    p.add_argument("--channels", type=int, default=3, choices=[1, 3], help="folder: 1 or 3 channels")
+    p.add_argument("--train-limit", type=int, help="use only the first N training samples")
+    p.add_argument("--test-limit", type=int, help="use only the first N test samples")
+    p.add_argument("--seed", type=int, default=0, help="seed for data order, init and scenes")
+    p.add_argument("--threads", type=int, default=2, help="torch threads (at most 2)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _codec_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quality", type=int, default=20, help="JPEG quality of the codec (default 20)")
+    p.add_argument("--bits", type=int, default=8, help="quantizer bits n, 1..8 (default 8)")
+
+
+def _datasets(a: argparse.Namespace):
+    kw = dict(size=a.size, seed=a.seed, folder=a.folder, channels=a.channels)
+    tr = D.build_dataset(a.data, "train", limit=a.train_limit, augment=True, **kw)
+    te = D.build_dataset(a.data, "test", limit=a.test_limit, **kw)
+    return tr, te
+
+
+def cmd_train_base(a: argparse.Namespace) -> int:
+    set_threads(a.threads)
+    seed_everything(a.seed)
+    tr, te = _datasets(a)
+    spec_in = D.input_spec_of(tr)
+    spec = BaseSpec(a.arch, a.width, len(D.classes_of(tr)), spec_in.shape[0], tuple(spec_in.shape))
+    model = spec.build()
+    _log(f"training {a.arch} width {a.width} on {len(tr)} samples for {a.epochs} epochs")
+    res = train(model, tr, TrainConfig(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
+                                       checkpoint=a.out + ".ckpt", show_progress=not a.no_progress, log=_log))
+    acc = evaluate(model, te).accuracy
+    _log(f"baseline accuracy {acc:.4f} on {len(te)} test samples")
+    save_base(a.out, spec, model, {"accuracy": acc, "epochs": res.epochs_run, "data": a.data,
+                                   "command": _command(), "classes": D.classes_of(tr),
+                                   "input": spec_in.manifest()})
+    print(json.dumps({"baselineAccuracy": acc, "epochs": res.epochs_run, "out": a.out}))
+    return 0
+
+
+def _command() -> str:
+    return "/usr/bin/python3 -m bottlenet_train " + " ".join(shlex.quote(x) for x in sys.argv[1:])
+
+
+def _parse_partitions(text: str) -> List[tuple]:
+    """'1:1:2,3:4:1' -> [(block 1, c' 1, s 2), (block 3, c' 4, s 1)]"""
+    out = []
+    for part in text.split(","):
+        try:
+            b, c, s = (int(v) for v in part.split(":"))
+        except ValueError as e:
+            raise SystemExit(f"bad partition {part!r}: expected BLOCK:CHANNELS:SPATIAL, e.g. 1:2:2") from e
+        out.append((b, c, s))
+    return out
+
+
+def cmd_build(a: argparse.Namespace) -> int:
+    from .export import PartitionExport, RepositoryExport, write_repository
+
+    set_threads(a.threads)
+    spec, base, meta = load_base(a.base)
+    tr, te = _datasets(a)
+    if tuple(D.input_spec_of(tr).shape) != tuple(spec.input_shape):
+        raise SystemExit(f"data shape {D.input_spec_of(tr).shape} does not match the base network's "
+                         f"{spec.input_shape}")
+    base_acc = evaluate(base, te).accuracy
+    _log(f"baseline accuracy {base_acc:.4f}")
+    if a.partitions_from:
+        with open(a.partitions_from) as fh:
+            chosen = json.load(fh)["chosen"]
+        plist = [(c["block"], c["channels"], c["spatialFactor"]) for c in chosen]
+        search = "cheap"
+    else:
+        plist = _parse_partitions(a.partitions)
+        search = "none"
+    exports = []
+    for block, ch, s in plist:
+        net = make_bottlenet(base, spec, block, ch, s)
+        _log(f"RB{block}: c'={ch} s={s} {a.method} fine-tuning for {a.epochs} epochs")
+        ep = finetune(net, tr, a.method, a.epochs, quality=a.quality, bits=a.bits, lr=a.lr,
+                      batch_size=a.batch_size, seed=a.seed, show_progress=not a.no_progress, log=_log)
+        r, wire, full = evaluate_with_codec(net, te, a.quality, a.bits)
+        _log(f"RB{block}: accuracy {r.accuracy:.4f} meanBytes {wire:.1f} fullJpeg {full:.1f}")
+        exports.append(PartitionExport(net, r.accuracy, wire, full,
+                                       {"method": a.method, "epochs": round(ep, 3), "search": search,
+                                        "warmStart": True, "testSamples": r.samples}))
+    rng = np.random.default_rng(a.seed)
+    ref_idx = rng.choice(len(te), size=2, replace=False)
+    pixels = np.stack([_pixels(te, int(i)) for i in ref_idx])
+    rep = RepositoryExport(
+        name=a.name, version=a.version, description=a.description, input_spec=D.input_spec_of(te),
+        classes=D.classes_of(te), baseline_accuracy=base_acc, base=base, partitions=exports,
+        codec={"kind": "jpeg", "quality": a.quality, "bits": a.bits}, train_command=_command(),
+        reference_pixels=pixels,
+        extra={"baseTraining": {"command": meta.get("command"), "epochs": meta.get("epochs"),
+                                "arch": spec.arch, "width": spec.width},
+               "testSamples": len(te)})
+    m = write_repository(rep, a.out)
+    _log(f"wrote {a.out}/manifest.json with {len(m['partitions'])} partitions")
+    return 0
+
+
+def _pixels(ds, i: int) -> np.ndarray:
+    """uint8 CHW pixels of test sample i (fmnist/scenes), rebuilt from the normalised tensor otherwise."""
+    inner = ds.dataset if hasattr(ds, "dataset") else ds
+    if isinstance(inner, D.FashionMNIST):
+        return inner.images[i][None, :, :]
+    if isinstance(inner, D.Scenes):
+        return inner.pixels(i).transpose(2, 0, 1)
+    x, _ = ds[i]
+    spec = D.input_spec_of(ds)
+    m = torch.tensor(spec.mean).view(-1, 1, 1)
+    s = torch.tensor(spec.std).view(-1, 1, 1)
+    return torch.clamp(torch.round((x * s + m) * 255), 0, 255).to(torch.uint8).numpy()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python3 -m bottlenet_train",
+        description="BottleNet training: base networks, bottleneck units trained with the JPEG codec in the loop "
+                    "(compression-aware) or without it (naive), Algorithm 1's training phase, export of a "
+                    "model repository (ONNX head/tail/full + manifest.json).")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    t = sub.add_parser("train-base", help="train the network without bottleneck (resumable: OUT.ckpt)")
+    _data_args(t)
+    t.add_argument("--arch", default="resnet-small", choices=["resnet-small", "resnet50"],
+                   help="resnet-small: 4 basic blocks for 28x28; resnet50: 16 bottleneck blocks 3-4-6-3")
+    t.add_argument("--width", type=int, default=16, help="base width (resnet50 full width is 64)")
+    t.add_argument("--epochs", type=float, default=4, help="training epochs (fractions allowed)")
+    t.add_argument("--batch-size", type=int, default=128)
+    t.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (AdamW, one-cycle)")
+    t.add_argument("--out", required=True, help="base network file (.pt)")
+    t.set_defaults(fn=cmd_train_base)
+
+    b = sub.add_parser("build", help="fine-tune bottleneck units at partitions and export a model repository")
+    _data_args(b)
+    _codec_args(b)
+    b.add_argument("--base", required=True, help="base network from train-base")
+    b.add_argument("--partitions", default="1:1:2", help="BLOCK:CHANNELS:SPATIAL,... (default 1:1:2)")
+    b.add_argument("--partitions-from", help="search report (JSON) whose 'chosen' list gives the partitions")
+    b.add_argument("--method", choices=METHODS, default="compression-aware")
+    b.add_argument("--epochs", type=float, default=1, help="fine-tuning epochs per partition")
+    b.add_argument("--batch-size", type=int, default=128)
+    b.add_argument("--lr", type=float, default=1e-3)
+    b.add_argument("--name", required=True, help="repository name (manifest 'name')")
+    b.add_argument("--version", default="1")
+    b.add_argument("--description", default="")
+    b.add_argument("--out", required=True, help="output folder, e.g. ../models/fmnist-resnet-small")
+    b.set_defaults(fn=cmd_build)
+
+    from .experiments import add_experiment_commands
+    from .search import add_search_command
+
+    add_search_command(sub, _data_args, _codec_args, _datasets, _log)
+    add_experiment_commands(sub, _data_args, _codec_args, _datasets, _log)
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    a = build_parser().parse_args(argv)
+    return int(a.fn(a) or 0)

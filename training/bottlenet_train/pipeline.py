@@ -1,0 +1,77 @@
+"""Glue between data, models, training and export: base networks on disk, bottleneck fine-tuning with
+either method, codec-in-the-loop evaluation."""
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Tuple
+
+import torch
+from torch.utils.data import Dataset
+
+from .codec import CodecLayer
+from .models import BottleNet, ResNet, build_arch
+from .train import EvalResult, TrainConfig, evaluate, train
+from .vectors import frame_header_bytes
+
+METHODS = ("compression-aware", "naive")
+
+
+@dataclass
+class BaseSpec:
+    arch: str
+    width: int
+    num_classes: int
+    in_channels: int
+    input_shape: Tuple[int, int, int]
+
+    def build(self) -> ResNet:
+        return build_arch(self.arch, self.num_classes, self.in_channels, self.width)
+
+
+def save_base(path: str, spec: BaseSpec, model: ResNet, meta: Dict[str, Any]) -> None:
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    torch.save({"spec": spec.__dict__, "state": model.state_dict(), "meta": meta}, path)
+
+
+def load_base(path: str) -> Tuple[BaseSpec, ResNet, Dict[str, Any]]:
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"base network checkpoint {path} does not exist (run train-base first)")
+    blob = torch.load(path)
+    d = dict(blob["spec"])
+    d["input_shape"] = tuple(d["input_shape"])
+    spec = BaseSpec(**d)
+    model = spec.build()
+    model.load_state_dict(blob["state"])
+    return spec, model, blob.get("meta", {})
+
+
+def make_bottlenet(base: ResNet, spec: BaseSpec, block: int, channels: int, spatial: int,
+                   warm: bool = True) -> BottleNet:
+    """A BottleNet after ``block``; warm=True copies the trained base weights (else a fresh network)."""
+    b = copy.deepcopy(base) if warm else spec.build()
+    return BottleNet(b, block, channels, spatial, spec.input_shape)
+
+
+def finetune(net: BottleNet, ds: Dataset, method: str, epochs: float, *, quality: int, bits: int,
+             lr: float, batch_size: int, seed: int, checkpoint: Optional[str] = None,
+             show_progress: bool = True, log=print) -> float:
+    """Train ``net`` with the codec in the loop (compression-aware) or without (naive). Returns epochs run."""
+    if method not in METHODS:
+        raise ValueError(f"unknown training method {method!r} (expected one of {METHODS})")
+    net.codec = CodecLayer(bits, quality) if method == "compression-aware" else None
+    try:
+        res = train(net, ds, TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                                         checkpoint=checkpoint, show_progress=show_progress, log=log))
+    finally:
+        net.codec = None
+    return res.epochs_run
+
+
+def evaluate_with_codec(net: BottleNet, ds: Dataset, quality: int, bits: int) -> Tuple[EvalResult, float, float]:
+    """Accuracy with the codec in the loop, mean wire bytes (frame header + tables-omitted payload) and
+    mean bytes with a complete JPEG instead (frame header + full JPEG file)."""
+    r = evaluate(net, ds, codec=CodecLayer(bits, quality))
+    hdr = frame_header_bytes()
+    return r, hdr + r.mean_payload_bytes, hdr + r.mean_full_jpeg_bytes

@@ -1,0 +1,157 @@
+import { codecById, codecByName } from '../codecs/codec.js';
+import '../codecs/builtin.js';
+import { dequantizeInto } from '../internal/dequantize-into.js';
+import { levelsOf, quantizeInto, tensorRange } from '../quantize.js';
+import { tiledSize, checkShape, type FeatureShape } from '../tiling.js';
+import { CodecErrorType, codecError } from './frame-error.js';
+import { FLAG_TABLES_OMITTED, MAX_IMAGE_SIDE, frameHeaderLength, parseFrameHeader, writeFrameHeader, type FrameLimits } from './frame-header.js';
+
+/** Options of {@link encodeFeatureFrame}. */
+export interface EncodeFeatureOptions {
+  /** Codec name: `jpeg`, `png`, `raw` or a registered one. */
+  codec: string;
+  /** JPEG quality 1..100. @default 20 (the paper's) */
+  quality?: number;
+  /** Quantizer bits 1..8. @default 8 */
+  bits?: number;
+  /** JPEG only: send the scan without headers. @default true */
+  omitTables?: boolean;
+}
+
+/** Options of {@link decodeFeatureFrame}. */
+export interface DecodeFeatureOptions extends FrameLimits {
+  /** When given, a frame of any other shape is rejected with `frame_shape_mismatch`. */
+  expectedShape?: FeatureShape;
+}
+
+/** What a frame describes, without its data. */
+export interface FrameInfo {
+  shape: FeatureShape;
+  codec: string;
+  bits: number;
+  min: number;
+  max: number;
+  /** JPEG quality, 0 for lossless codecs. */
+  quality: number;
+  tablesOmitted: boolean;
+}
+
+/** A decoded feature: float32 CHW data plus what the frame said about it. */
+export interface DecodedFeature extends FrameInfo {
+  data: Float32Array;
+}
+
+let levelScratch = new Uint8Array(1024);
+
+function levels(n: number): Uint8Array {
+  if (levelScratch.length < n) levelScratch = new Uint8Array(Math.max(n, levelScratch.length * 2));
+  return levelScratch;
+}
+
+/**
+ * Quantizes `data` (float32, CHW, `shape`) to `bits`, encodes it with `codec` and returns the
+ * self-describing frame (header + payload), ready for the wire.
+ */
+export function encodeFeatureFrame(data: Float32Array, shape: FeatureShape, options: EncodeFeatureOptions): Uint8Array {
+  if (!(data instanceof Float32Array)) throw codecError(CodecErrorType.BadOptions, 'data must be a Float32Array');
+  const n = checkShape(shape, data.length);
+  const codec = codecByName(options.codec);
+  const bits = options.bits ?? 8;
+  const lv = levelsOf(bits);
+  let quality = 0;
+  if (codec.usesQuality) {
+    quality = options.quality ?? 20;
+    if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
+      throw codecError(CodecErrorType.BadOptions, `${codec.name} quality must be an integer in 1..100, got ${String(quality)}`);
+    }
+  }
+  const tablesOmitted = codec.supportsOmitTables && (options.omitTables ?? true);
+  if (codec.tiled) {
+    const { width, height } = tiledSize(shape);
+    if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
+      throw codecError(CodecErrorType.BadOptions, `shape ${shape.join('x')} tiles into ${width}x${height}, above ${MAX_IMAGE_SIDE}`);
+    }
+  }
+  const { min, max } = tensorRange(data);
+  const q = levels(n).subarray(0, n);
+  quantizeInto(data, 0, n, min, max, lv, q);
+  const payload = codec.encode(q, { shape, bits, quality, tablesOmitted });
+  const headerLength = frameHeaderLength(payload.length);
+  const frame = new Uint8Array(headerLength + payload.length);
+  writeFrameHeader(frame, {
+    codecId: codec.id,
+    bits,
+    flags: tablesOmitted ? FLAG_TABLES_OMITTED : 0,
+    quality,
+    shape,
+    min,
+    max,
+    payloadLength: payload.length,
+  });
+  frame.set(payload, headerLength);
+  return frame;
+}
+
+/** Parses, checks and decodes a frame into a new Float32Array. */
+export function decodeFeatureFrame(frame: Uint8Array, options: DecodeFeatureOptions = {}): DecodedFeature {
+  const header = parseFrameHeader(frame, options);
+  const [c, h, w] = header.shape;
+  const data = new Float32Array(c * h * w);
+  const info = decodeInto(frame, header, data, 0, options.expectedShape);
+  return { ...info, data };
+}
+
+/**
+ * Decodes a frame straight into `out[offset, offset + c*h*w)`, e.g. one sample of a batch tensor.
+ * The frame's shape must equal `expectedShape`.
+ */
+export function decodeFeatureFrameInto(
+  frame: Uint8Array,
+  out: Float32Array,
+  offset: number,
+  expectedShape: FeatureShape,
+  limits: FrameLimits = {},
+): FrameInfo {
+  const header = parseFrameHeader(frame, limits);
+  return decodeInto(frame, header, out, offset, expectedShape);
+}
+
+function decodeInto(
+  frame: Uint8Array,
+  header: ReturnType<typeof parseFrameHeader>,
+  out: Float32Array,
+  offset: number,
+  expectedShape: FeatureShape | undefined,
+): FrameInfo {
+  const { shape } = header;
+  if (
+    expectedShape &&
+    (expectedShape[0] !== shape[0] || expectedShape[1] !== shape[1] || expectedShape[2] !== shape[2])
+  ) {
+    throw codecError(
+      CodecErrorType.ShapeMismatch,
+      `frame shape ${shape.join('x')} does not match the expected ${expectedShape.join('x')}`,
+    );
+  }
+  const n = shape[0] * shape[1] * shape[2];
+  if (!Number.isInteger(offset) || offset < 0 || offset + n > out.length) {
+    throw codecError(
+      CodecErrorType.OutputTooSmall,
+      `cannot write ${n} values at offset ${offset} of a ${out.length}-value output`,
+    );
+  }
+  const codec = codecById(header.codecId)!;
+  const q = levels(n).subarray(0, n);
+  const payload = frame.subarray(header.payloadOffset, header.payloadOffset + header.payloadLength);
+  codec.decode(payload, { shape, bits: header.bits, quality: header.quality, tablesOmitted: header.tablesOmitted }, q);
+  dequantizeInto(q, header.bits, header.min, header.max, out, offset);
+  return {
+    shape,
+    codec: header.codec,
+    bits: header.bits,
+    min: header.min,
+    max: header.max,
+    quality: header.quality,
+    tablesOmitted: header.tablesOmitted,
+  };
+}

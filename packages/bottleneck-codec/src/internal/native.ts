@@ -1,0 +1,48 @@
+import { createRequire } from 'node:module';
+import { CodecErrorType, codecError } from '../frame/frame-error.js';
+
+/** The functions of native/jpeg.c (see there for the argument conventions). */
+interface NativeJpeg {
+  bufSize(width: number, height: number, channels: number): number;
+  encode(pixels: Uint8Array, width: number, height: number, channels: number, quality: number, out: Uint8Array): number;
+  info(jpeg: Uint8Array, length: number, out: Int32Array): number;
+  decode(
+    jpeg: Uint8Array,
+    length: number,
+    out: Uint8Array,
+    width: number,
+    height: number,
+    channels: number,
+    maxPixels: number,
+  ): number;
+  lastError(): string;
+}
+
+export const NATIVE_ERR_ARGS = -1;
+export const NATIVE_ERR_SMALL = -2;
+export const NATIVE_ERR_LIBJPEG = -3;
+export const NATIVE_ERR_SHAPE = -4;
+export const NATIVE_ERR_TOO_BIG = -5;
+
+// src/internal/native.ts and dist/internal/native.js sit at the same depth below the package root.
+// binding.gyp lives in native/ (not the package root) so that package managers never run their
+// implicit `node-gyp rebuild` on install; scripts/build-native.mjs builds it.
+const ADDON_PATH = '../../native/build/Release/bottleneck_codec.node';
+
+let loaded: NativeJpeg | undefined;
+
+/** The libturbojpeg addon, loaded on first use (so that importing the package never fails). */
+export function nativeJpeg(): NativeJpeg {
+  if (loaded) return loaded;
+  try {
+    loaded = createRequire(import.meta.url)(ADDON_PATH) as NativeJpeg;
+  } catch (cause) {
+    throw codecError(
+      CodecErrorType.NativeMissing,
+      'the JPEG addon is not built: run `pnpm run build` at the repository root ' +
+        '(or `pnpm run build:native` in packages/bottleneck-codec); it needs libturbojpeg0-dev and build-essential',
+      { cause, type: 'codec_native_missing' },
+    );
+  }
+  return loaded;
+}

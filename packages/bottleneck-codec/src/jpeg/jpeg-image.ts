@@ -1,0 +1,71 @@
+import { CodecErrorType, codecError } from '../frame/frame-error.js';
+import { decodeJpegInto, encodeJpegScratch, jpegSize } from './jpeg-native.js';
+
+/** A decoded image: row-major, `channels` interleaved bytes per pixel. */
+export interface DecodedImage {
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+}
+
+/** Options of {@link decodeJpegImage}. */
+export interface DecodeJpegImageOptions {
+  /** Output channels: 1 (gray) or 3 (RGB). @default 3 */
+  channels?: 1 | 3;
+  /** Largest accepted width*height. @default 16_777_216 (4096 x 4096) */
+  maxPixels?: number;
+}
+
+/**
+ * A complete (full-header) baseline JPEG of an RGB or grayscale image, for the cloud-only path.
+ * RGB uses 4:2:0 chroma subsampling; ISLOW DCT and standard tables as for features.
+ */
+export function encodeJpegImage(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  quality: number,
+): Uint8Array {
+  if (channels !== 1 && channels !== 3) {
+    throw codecError(CodecErrorType.BadImage, `channels must be 1 or 3, got ${String(channels)}`);
+  }
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > 65500) {
+      throw codecError(CodecErrorType.BadImage, `${name} must be an integer in 1..65500, got ${String(v)}`);
+    }
+  }
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
+    throw codecError(CodecErrorType.BadOptions, `JPEG quality must be an integer in 1..100, got ${String(quality)}`);
+  }
+  if (!(pixels instanceof Uint8Array) || pixels.length !== width * height * channels) {
+    throw codecError(
+      CodecErrorType.BadImage,
+      `a ${width}x${height}x${channels} image needs ${width * height * channels} bytes, got ${pixels.length}`,
+    );
+  }
+  return encodeJpegScratch(pixels, width, height, channels, quality).slice();
+}
+
+/** Decodes any baseline or progressive JPEG to gray or RGB; bad bytes give `image_bad_input`. */
+export function decodeJpegImage(bytes: Uint8Array, options: DecodeJpegImageOptions = {}): DecodedImage {
+  const channels = options.channels ?? 3;
+  const maxPixels = options.maxPixels ?? 16_777_216;
+  if (channels !== 1 && channels !== 3) {
+    throw codecError(CodecErrorType.BadOptions, `channels must be 1 or 3, got ${String(channels)}`);
+  }
+  if (!(bytes instanceof Uint8Array) || bytes.length < 4) {
+    throw codecError(CodecErrorType.BadImage, 'the image is not a JPEG (fewer than 4 bytes)');
+  }
+  const { width, height } = jpegSize(bytes, CodecErrorType.BadImage);
+  if (width * height > maxPixels) {
+    throw codecError(CodecErrorType.Oversized, `the image is ${width}x${height}, above the limit of ${maxPixels} pixels`);
+  }
+  const pixels = new Uint8Array(width * height * channels);
+  decodeJpegInto(bytes, bytes.length, pixels, width, height, channels, maxPixels, CodecErrorType.BadImage);
+  return { pixels, width, height, channels };
+}

@@ -1,0 +1,79 @@
+import { CodecErrorType, codecError, type CodecErrorType as ErrorType } from '../frame/frame-error.js';
+import {
+  NATIVE_ERR_ARGS,
+  NATIVE_ERR_LIBJPEG,
+  NATIVE_ERR_SHAPE,
+  NATIVE_ERR_SMALL,
+  NATIVE_ERR_TOO_BIG,
+  nativeJpeg,
+} from '../internal/native.js';
+
+/**
+ * Synchronous JPEG calls through the libturbojpeg addon with reused scratch buffers: one
+ * compressor/decompressor handle per thread, no allocation per call once the buffers have grown.
+ */
+
+let encodeScratch = new Uint8Array(4096);
+
+/**
+ * Encodes `pixels` (row-major, 1 or 3 interleaved channels) as a baseline JPEG and returns a view
+ * of an internal buffer that stays valid until the next encode call on this thread.
+ */
+export function encodeJpegScratch(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  quality: number,
+): Uint8Array {
+  const native = nativeJpeg();
+  const need = native.bufSize(width, height, channels);
+  if (need < 0) throw codecError(CodecErrorType.BadOptions, `cannot encode a ${width}x${height} JPEG`);
+  if (encodeScratch.length < need) encodeScratch = new Uint8Array(Math.max(need, encodeScratch.length * 2));
+  const n = native.encode(pixels, width, height, channels, quality, encodeScratch);
+  if (n < 0) throw nativeError(n, CodecErrorType.BadOptions, 'jpeg encode');
+  return encodeScratch.subarray(0, n);
+}
+
+/**
+ * Decodes `jpeg[0, length)` into `out` (width*height*channels bytes). With width and height > 0 the
+ * image must have exactly that size, otherwise it may be any size up to `maxPixels`.
+ */
+export function decodeJpegInto(
+  jpeg: Uint8Array,
+  length: number,
+  out: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  maxPixels: number,
+  errorType: ErrorType,
+): void {
+  const rc = nativeJpeg().decode(jpeg, length, out, width, height, channels, maxPixels);
+  if (rc < 0) throw nativeError(rc, errorType, 'jpeg decode');
+}
+
+const infoScratch = new Int32Array(3);
+
+/** Width and height from a JPEG's headers, without decoding it. */
+export function jpegSize(jpeg: Uint8Array, errorType: ErrorType): { width: number; height: number } {
+  const rc = nativeJpeg().info(jpeg, jpeg.length, infoScratch);
+  if (rc < 0) throw nativeError(rc, errorType, 'jpeg header');
+  return { width: infoScratch[0]!, height: infoScratch[1]! };
+}
+
+function nativeError(rc: number, errorType: ErrorType, what: string) {
+  switch (rc) {
+    case NATIVE_ERR_LIBJPEG:
+      return codecError(errorType, `${what} failed: ${nativeJpeg().lastError()}`);
+    case NATIVE_ERR_SHAPE:
+      return codecError(errorType, `${what}: ${nativeJpeg().lastError()}`);
+    case NATIVE_ERR_TOO_BIG:
+      return codecError(CodecErrorType.Oversized, `${what}: ${nativeJpeg().lastError()}`);
+    case NATIVE_ERR_SMALL:
+      return codecError(errorType, `${what}: output buffer too small`);
+    case NATIVE_ERR_ARGS:
+    default:
+      return codecError(errorType, `${what}: invalid arguments (${rc})`);
+  }
+}

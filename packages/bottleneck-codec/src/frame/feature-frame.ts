@@ -95,6 +95,7 @@ export function encodeFeatureFrame(data: Float32Array, shape: FeatureShape, opti
 /** Parses, checks and decodes a frame into a new Float32Array. */
 export function decodeFeatureFrame(frame: Uint8Array, options: DecodeFeatureOptions = {}): DecodedFeature {
   const header = parseFrameHeader(frame, options);
+  checkExpectedShape(header.shape, options.expectedShape);
   const [c, h, w] = header.shape;
   const data = new Float32Array(c * h * w);
   const info = decodeInto(frame, header, data, 0, options.expectedShape);
@@ -124,15 +125,7 @@ function decodeInto(
   expectedShape: FeatureShape | undefined,
 ): FrameInfo {
   const { shape } = header;
-  if (
-    expectedShape &&
-    (expectedShape[0] !== shape[0] || expectedShape[1] !== shape[1] || expectedShape[2] !== shape[2])
-  ) {
-    throw codecError(
-      CodecErrorType.ShapeMismatch,
-      `frame shape ${shape.join('x')} does not match the expected ${expectedShape.join('x')}`,
-    );
-  }
+  checkExpectedShape(shape, expectedShape);
   const n = shape[0] * shape[1] * shape[2];
   if (!Number.isInteger(offset) || offset < 0 || offset + n > out.length) {
     throw codecError(
@@ -154,4 +147,13 @@ function decodeInto(
     quality: header.quality,
     tablesOmitted: header.tablesOmitted,
   };
+}
+
+function checkExpectedShape(shape: FeatureShape, expected: FeatureShape | undefined): void {
+  if (expected && (expected[0] !== shape[0] || expected[1] !== shape[1] || expected[2] !== shape[2])) {
+    throw codecError(
+      CodecErrorType.ShapeMismatch,
+      `frame shape ${shape.join('x')} does not match the expected ${expected.join('x')}`,
+    );
+  }
 }

@@ -1,10 +1,8 @@
 import { isCodecError } from '../frame/frame-error.js';
-import { decodeFeatureFrame } from '../frame/feature-frame.js';
-import { encodeFeatureFrame } from '../frame/feature-frame.js';
+import { decodeFeatureFrame, encodeFeatureFrame } from '../frame/feature-frame.js';
 import { decodeJpegImage, encodeJpegImage } from '../jpeg/jpeg-image.js';
 import type { FeatureShape } from '../tiling.js';
-import { mulberry32 } from './synthetic-feature.js';
-import { syntheticFeature } from './synthetic-feature.js';
+import { mulberry32, syntheticFeature } from './synthetic-feature.js';
 
 /** Outcome of {@link fuzzDecoders}. */
 export interface FuzzReport {
@@ -59,9 +57,9 @@ export function fuzzDecoders(count: number, seed = 1): FuzzReport {
       if (rnd() < 0.5 && input.length >= 3) input.set([0x42, 0x4e, 1]);
     } else if (mode === 1) {
       image = true;
-      input = mutate(images[int(images.length)]!, rnd, int);
+      input = mutate(images[int(images.length)]!, int);
     } else {
-      input = mutate(seeds[int(seeds.length)]!, rnd, int);
+      input = mutate(seeds[int(seeds.length)]!, int);
     }
     const t0 = performance.now();
     try {
@@ -82,7 +80,7 @@ export function fuzzDecoders(count: number, seed = 1): FuzzReport {
   return report;
 }
 
-function mutate(src: Uint8Array, rnd: () => number, int: (n: number) => number): Uint8Array {
+function mutate(src: Uint8Array, int: (n: number) => number): Uint8Array {
   let out = src.slice();
   const edits = 1 + int(4);
   for (let e = 0; e < edits; e++) {

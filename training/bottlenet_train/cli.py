@@ -28,7 +28,7 @@ def _data_args(p: argparse.ArgumentParser) -> None:
                         "folder: an ImageFolder (FOLDER/train/<class>/*, FOLDER/test/<class>/*)")
     p.add_argument("--folder", help="ImageFolder root for --data folder")
     p.add_argument("--size", type=int, default=112, help="input side for scenes/folder (default 112)")
-    p.add_argument("--channels", type=int, default=3, choices=[1, 3], help="folder: 1 or 3 channels")
+    p.add_argument("--folder-channels", dest="folder_channels", type=int, default=3, choices=[1, 3], help="folder: 1 or 3 input channels")
     p.add_argument("--train-limit", type=int, help="use only the first N training samples")
     p.add_argument("--test-limit", type=int, help="use only the first N test samples")
     p.add_argument("--seed", type=int, default=0, help="seed for data order, init and scenes")
@@ -42,7 +42,7 @@ def _codec_args(p: argparse.ArgumentParser) -> None:
 
 
 def _datasets(a: argparse.Namespace):
-    kw = dict(size=a.size, seed=a.seed, folder=a.folder, channels=a.channels)
+    kw = dict(size=a.size, seed=a.seed, folder=a.folder, channels=a.folder_channels)
     tr = D.build_dataset(a.data, "train", limit=a.train_limit, augment=True, **kw)
     te = D.build_dataset(a.data, "test", limit=a.test_limit, **kw)
     return tr, te

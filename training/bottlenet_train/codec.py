@@ -17,9 +17,23 @@ import numpy as np
 import torch
 from torch import nn
 
-# Bytes of the encoded-feature frame header that precede the payload on the wire. The shared vectors
-# (packages/bottleneck-codec/vectors/*.json, key frameHeaderBytes) are authoritative; vectors.py reads them.
-DEFAULT_FRAME_HEADER_BYTES = 32
+# The encoded-feature frame header (packages/bottleneck-codec, src/frame/frame-header.ts): 21 fixed bytes
+# (magic, version, codec, bits, flags, quality, shape, min, max) + the payload length as a LEB128 varint.
+# tests/test_vectors.py checks this against the shared vectors' frameHeaderBytes.
+FRAME_FIXED_HEADER_BYTES = 21
+
+
+def varint_len(n: int) -> int:
+    size = 1
+    while n >= 0x80:
+        n >>= 7
+        size += 1
+    return size
+
+
+def wire_bytes(payload_len: int) -> int:
+    """Bytes of one feature on the wire: frame header (fixed part + varint length) + payload."""
+    return FRAME_FIXED_HEADER_BYTES + varint_len(payload_len) + payload_len
 
 
 class CodecError(ValueError):
@@ -224,6 +238,8 @@ class _StraightThrough(torch.autograd.Function):
             out[i], pb, fb = roundtrip(arr[i], layer.bits, layer.quality)
             layer.payload_bytes += pb
             layer.full_bytes += fb
+            layer.wire_bytes += wire_bytes(pb)
+            layer.wire_bytes_full_jpeg += wire_bytes(fb)
             layer.samples += 1
         return torch.from_numpy(out).to(x.device)
 
@@ -248,6 +264,8 @@ class CodecLayer(nn.Module):
     def reset_counts(self) -> None:
         self.payload_bytes = 0
         self.full_bytes = 0
+        self.wire_bytes = 0  # frame header + tables-omitted payload
+        self.wire_bytes_full_jpeg = 0  # frame header + complete JPEG
         self.samples = 0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -143,13 +143,17 @@ class Scenes(Dataset):
         self.size = size
         self.seed = seed + (0 if split == "train" else 1_000_003)
         self.input_spec = InputSpec((3, size, size), SCENE_MEAN, SCENE_STD)
+        self._cache: dict = {}  # rendered scenes (uint8), so later epochs do not render again
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def pixels(self, i: int) -> np.ndarray:
-        rng = np.random.default_rng([self.seed, i])
-        return render_scene(self.images[i], self.size, rng)
+        px = self._cache.get(i)
+        if px is None:
+            px = render_scene(self.images[i], self.size, np.random.default_rng([self.seed, i]))
+            self._cache[i] = px
+        return px
 
     def __getitem__(self, i: int):
         return normalise(self.pixels(i), SCENE_MEAN, SCENE_STD), int(self.labels[i])

@@ -13,7 +13,6 @@ from torch.utils.data import Dataset
 from .codec import CodecLayer
 from .models import BottleNet, ResNet, build_arch
 from .train import EvalResult, TrainConfig, evaluate, train
-from .vectors import frame_header_bytes
 
 METHODS = ("compression-aware", "naive")
 
@@ -73,5 +72,4 @@ def evaluate_with_codec(net: BottleNet, ds: Dataset, quality: int, bits: int) ->
     """Accuracy with the codec in the loop, mean wire bytes (frame header + tables-omitted payload) and
     mean bytes with a complete JPEG instead (frame header + full JPEG file)."""
     r = evaluate(net, ds, codec=CodecLayer(bits, quality))
-    hdr = frame_header_bytes()
-    return r, hdr + r.mean_payload_bytes, hdr + r.mean_full_jpeg_bytes
+    return r, r.mean_wire_bytes, r.mean_wire_bytes_full_jpeg

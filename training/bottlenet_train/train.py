@@ -109,6 +109,8 @@ class EvalResult:
     samples: int
     mean_payload_bytes: float = 0.0
     mean_full_jpeg_bytes: float = 0.0
+    mean_wire_bytes: float = 0.0
+    mean_wire_bytes_full_jpeg: float = 0.0
 
 
 @torch.no_grad()
@@ -133,4 +135,6 @@ def evaluate(model: nn.Module, ds: Dataset, batch_size: int = 256, codec: Option
     if codec is not None and codec.samples:
         res.mean_payload_bytes = codec.payload_bytes / codec.samples
         res.mean_full_jpeg_bytes = codec.full_bytes / codec.samples
+        res.mean_wire_bytes = codec.wire_bytes / codec.samples
+        res.mean_wire_bytes_full_jpeg = codec.wire_bytes_full_jpeg / codec.samples
     return res

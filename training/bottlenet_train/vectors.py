@@ -1,12 +1,14 @@
-"""Shared codec test vectors written by the TypeScript side (packages/bottleneck-codec/vectors/*.json)."""
+"""Shared codec test vectors written by the TypeScript side (packages/bottleneck-codec/vectors/*.json,
+see docs/codec.md "Shared test vectors"): base64 payloads, float32 little-endian arrays."""
 from __future__ import annotations
 
+import base64
 import glob
 import json
 import os
 from typing import Any, Dict, List
 
-from .codec import DEFAULT_FRAME_HEADER_BYTES
+import numpy as np
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VECTORS_DIR = os.path.join(REPO_ROOT, "packages", "bottleneck-codec", "vectors")
@@ -24,26 +26,13 @@ def load_vectors(directory: str = VECTORS_DIR) -> List[Dict[str, Any]]:
     return out
 
 
-def _find_key(obj: Any, key: str) -> Any:
-    if isinstance(obj, dict):
-        if key in obj:
-            return obj[key]
-        for v in obj.values():
-            r = _find_key(v, key)
-            if r is not None:
-                return r
-    elif isinstance(obj, list):
-        for v in obj:
-            r = _find_key(v, key)
-            if r is not None:
-                return r
-    return None
+def b64_bytes(s: str) -> bytes:
+    return base64.b64decode(s)
 
 
-def frame_header_bytes(directory: str = VECTORS_DIR) -> int:
-    """frameHeaderBytes from the shared vectors, or DEFAULT_FRAME_HEADER_BYTES until they exist."""
-    for v in load_vectors(directory):
-        n = _find_key(v, "frameHeaderBytes")
-        if isinstance(n, int):
-            return n
-    return DEFAULT_FRAME_HEADER_BYTES
+def b64_u8(s: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(s), dtype=np.uint8)
+
+
+def b64_f32(s: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(s), dtype="<f4").astype(np.float32)

@@ -84,7 +84,9 @@ export class MobileAgent extends EventEmitter {
     this.computeMw = profileComputeMw(c.energy.profile, c.energy.computeMw);
     this.backoff = new Backoff(c.control.backoffInitialMs, c.control.backoffMaxMs);
     const pinned = c.strategy === 'auto' ? undefined : normaliseId(c.strategy);
-    if (pinned !== undefined && pinned !== CLOUD_ONLY_ID && pinned !== MOBILE_ONLY_ID) deps.runtime.model.partitions.find((p) => p.id === pinned) ?? badStrategy(c.strategy, deps.runtime);
+    if (pinned !== undefined && pinned !== CLOUD_ONLY_ID && pinned !== MOBILE_ONLY_ID && !deps.runtime.model.partitions.some((p) => p.id === pinned)) {
+      badStrategy(c.strategy, deps.runtime);
+    }
     this.controller = new SwitchingController({
       objective: c.objective,
       minGain: c.control.minGain,
@@ -241,7 +243,7 @@ export class MobileAgent extends EventEmitter {
   /** Runs every head (with the encoder) and the full network a few times at idle: TM per candidate. */
   private async calibrate(samples: readonly ImageInput[]): Promise<void> {
     const [c, h, w] = this.model.inputShape;
-    const imgs = samples.length > 0 ? samples.slice(0, 3) : [{ pixels: new Uint8Array(c * h * w).fill(128), width: w, height: h, channels: (c === 1 ? 1 : 3) as 1 | 3 }];
+    const imgs = samples.length > 0 ? samples.slice(0, 3) : [{ pixels: new Uint8Array(c * h * w).fill(128), width: w, height: h, channels: (c === 1 ? 1 : 3) }];
     const median = async (f: (img: ImageInput) => Promise<unknown>): Promise<number> => {
       const ts: number[] = [];
       for (let i = 0; i < 3; i++) {

@@ -32,7 +32,7 @@ export function decodePnm(bytes: Uint8Array): ImageInput {
   if (width < 1 || height < 1) throw bad(`size ${width}x${height}`);
   const need = width * height * channels;
   if (bytes.length - i < need) throw bad(`${width}x${height}x${channels} needs ${need} bytes of pixels, got ${bytes.length - i}`);
-  return { pixels: bytes.slice(i, i + need), width, height, channels };
+  return { pixels: new Uint8Array(bytes.subarray(i, i + need)), width, height, channels };
 }
 
 /** Writes a binary PGM/PPM. */

@@ -91,6 +91,10 @@ export const ManifestSchema = Type.Object(
     trainCommand: Type.String(),
     /** Optional measured profiles (device / cloud timings); free-form. */
     profiles: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /** How the base network (without bottleneck) was trained: command, epochs, arch, ...; free-form. */
+    baseTraining: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    /** Test-set samples the accuracy and byte figures were measured on. */
+    testSamples: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );

@@ -243,7 +243,8 @@ export class MobileAgent extends EventEmitter {
   /** Runs every head (with the encoder) and the full network a few times at idle: TM per candidate. */
   private async calibrate(samples: readonly ImageInput[]): Promise<void> {
     const [c, h, w] = this.model.inputShape;
-    const imgs = samples.length > 0 ? samples.slice(0, 3) : [{ pixels: new Uint8Array(c * h * w).fill(128), width: w, height: h, channels: (c === 1 ? 1 : 3) }];
+    const blank: ImageInput = { pixels: new Uint8Array(c * h * w).fill(128), width: w, height: h, channels: c === 1 ? 1 : 3 };
+    const imgs: readonly ImageInput[] = samples.length > 0 ? samples.slice(0, 3) : [blank];
     const median = async (f: (img: ImageInput) => Promise<unknown>): Promise<number> => {
       const ts: number[] = [];
       for (let i = 0; i < 3; i++) {

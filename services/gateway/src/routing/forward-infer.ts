@@ -1,0 +1,94 @@
+import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Code, MeshError, codeToString } from '@bottlenet/errors';
+import { ERROR_TYPE_METADATA_KEY, RETRY_AFTER_METADATA_KEY, type InferReply, type InferRequest } from '@bottlenet/protocol';
+import type { GatewayMetrics } from '../metrics.js';
+import type { WorkerEntry, WorkerPool } from './worker-pool.js';
+
+export interface ForwardResult {
+  readonly reply: InferReply;
+  readonly worker: WorkerEntry;
+  readonly attempts: number;
+}
+
+export interface ForwardOptions {
+  pool: WorkerPool;
+  metrics: GatewayMetrics;
+  /** The request as it goes to the worker (timeoutMs is rewritten per attempt). */
+  request: InferRequest;
+  /** Absolute deadline, ms since the epoch. */
+  deadlineAtMs: number;
+  suspectMs: number;
+  /** Aborts the call when the HTTP client goes away. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends one Infer to the least-loaded worker that serves the partition; on UNAVAILABLE (the worker is
+ * draining, not ready, or unreachable) marks it suspect and retries once on another worker within the
+ * same deadline. Every attempt carries the remaining budget both as `timeoutMs` and as the gRPC deadline.
+ */
+export async function forwardInfer(o: ForwardOptions): Promise<ForwardResult> {
+  const tried = new Set<string>();
+  let lastError: MeshError | undefined;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const remaining = o.deadlineAtMs - Date.now();
+    if (remaining <= 0) {
+      throw new MeshError(Code.DeadlineExceeded, `the request's budget ran out in the gateway after ${String(attempt - 1)} attempt(s)`, {
+        type: 'deadline',
+        cause: lastError,
+      });
+    }
+    const r = o.request;
+    const worker = o.pool.pick(r.model, r.version, r.partitionId, tried);
+    if (worker === undefined) {
+      if (lastError !== undefined) throw lastError;
+      throw new MeshError(Code.Unavailable, `no ready worker serves model "${r.model}"${r.version ? ` version "${r.version}"` : ''} partition "${r.partitionId}"`, {
+        type: 'no_worker',
+        details: { retryAfterMs: 1000 },
+      });
+    }
+    tried.add(worker.id);
+    if (attempt > 1) o.metrics.retries.inc();
+    try {
+      const reply = await callInfer(worker, { ...r, timeoutMs: Math.max(1, Math.floor(remaining)) }, o.deadlineAtMs, o.signal);
+      o.metrics.upstream.inc({ worker: worker.id, code: 'ok' });
+      o.pool.applyHint(worker, reply.load);
+      return { reply, worker, attempts: attempt };
+    } catch (err) {
+      const e = err as MeshError;
+      o.metrics.upstream.inc({ worker: worker.id, code: codeToString(e.code) });
+      if (e.code !== Code.Unavailable) throw e;
+      o.pool.markSuspect(worker, o.suspectMs);
+      lastError = e;
+    }
+  }
+  throw lastError ?? new MeshError(Code.Unavailable, 'no worker answered', { type: 'no_worker' });
+}
+
+function callInfer(worker: WorkerEntry, request: InferRequest, deadlineAtMs: number, signal: AbortSignal | undefined): Promise<InferReply> {
+  worker.outstanding++;
+  return new Promise<InferReply>((resolve, reject) => {
+    const call = worker.client.infer(request, new Metadata(), { deadline: deadlineAtMs }, (err: ServiceError | null, reply?: InferReply) => {
+      worker.outstanding--;
+      signal?.removeEventListener('abort', onAbort);
+      if (err === null && reply !== undefined) resolve(reply);
+      else reject(toMeshError(err, worker));
+    });
+    const onAbort = (): void => call.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** A gRPC status from a worker as a MeshError; the code is the same number, the trailers give type and retry hint. */
+export function toMeshError(err: ServiceError | null, worker: WorkerEntry): MeshError {
+  if (err === null) return new MeshError(Code.Internal, `worker ${worker.id} returned no reply`, { type: 'empty_reply' });
+  const code = Number.isInteger(err.code) && err.code >= 1 && err.code <= 16 ? (err.code as number as Code) : Code.Unknown;
+  const type = err.metadata?.get(ERROR_TYPE_METADATA_KEY)[0];
+  const retry = Number(err.metadata?.get(RETRY_AFTER_METADATA_KEY)[0]);
+  const message = err.details || err.message;
+  return new MeshError(code, `worker ${worker.id}: ${message}`, {
+    type: typeof type === 'string' && type !== '' ? type : undefined,
+    cause: err,
+    details: Number.isFinite(retry) && retry > 0 ? { retryAfterMs: retry } : {},
+  });
+}

@@ -67,20 +67,53 @@ export function normalizeInput(spec: InputSpec, image: PixelImage, options: Norm
     tableCache.set(spec, tables);
   }
   const planar = image.layout === 'chw';
-  // Index of channel k of pixel i in `data`.
-  const at = planar ? (i: number, k: number) => k * plane + i : (i: number, k: number) => i * channels + k;
+  const bytes = data instanceof Uint8Array || data instanceof Uint8ClampedArray;
   for (let c = 0; c < C; c++) {
-    const table = tables[c]!;
-    const mean = spec.mean[c]!;
-    const std = spec.std[c]!;
+    // Where channel `src` of pixel i sits in `data`: data[first + i * step].
+    const src = channels === 1 ? 0 : c;
+    const first = planar ? src * plane : src;
+    const step = planar ? 1 : channels;
     const base = offset + c * plane;
-    for (let i = 0; i < plane; i++) {
-      let p: number;
-      if (channels === 1) p = data[at(i, 0)]!;
-      else if (C === 1) p = Math.round(0.299 * data[at(i, 0)]! + 0.587 * data[at(i, 1)]! + 0.114 * data[at(i, 2)]!);
-      else p = data[at(i, c)]!;
-      out[base + i] = Number.isInteger(p) && p >= 0 && p <= 255 ? table[p]! : (p / spec.scale - mean) / std;
+    if (channels !== 1 && C === 1) {
+      grayFromColor(tables[0]!, spec, data, planar, channels, plane, out, base);
+    } else if (bytes) {
+      lookup(tables[c]!, data, first, step, plane, out, base);
+    } else {
+      const table = tables[c]!;
+      const mean = spec.mean[c]!;
+      const std = spec.std[c]!;
+      for (let i = 0, j = first; i < plane; i++, j += step) {
+        const p = data[j]!;
+        out[base + i] = (p | 0) === p && p >= 0 && p <= 255 ? table[p]! : (p / spec.scale - mean) / std;
+      }
     }
   }
   return out;
+}
+
+/** BT.601 luma of R, G, B (rounded), then the 1-channel normalisation. */
+function grayFromColor(
+  table: Float32Array,
+  spec: InputSpec,
+  data: ArrayLike<number>,
+  planar: boolean,
+  channels: number,
+  plane: number,
+  out: Float32Array,
+  base: number,
+): void {
+  const g0 = planar ? plane : 1;
+  const b0 = planar ? 2 * plane : 2;
+  const step = planar ? 1 : channels;
+  const mean = spec.mean[0]!;
+  const std = spec.std[0]!;
+  for (let i = 0, j = 0; i < plane; i++, j += step) {
+    const p = Math.round(0.299 * data[j]! + 0.587 * data[j + g0]! + 0.114 * data[j + b0]!);
+    out[base + i] = p >= 0 && p <= 255 ? table[p]! : (p / spec.scale - mean) / std;
+  }
+}
+
+/** The hot loop for 8-bit pixels, kept small and monomorphic so V8 optimises it well. */
+function lookup(table: Float32Array, data: Uint8Array | Uint8ClampedArray, first: number, step: number, n: number, out: Float32Array, base: number): void {
+  for (let i = 0, j = first; i < n; i++, j += step) out[base + i] = table[data[j]!]!;
 }

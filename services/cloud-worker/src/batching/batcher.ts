@@ -93,6 +93,10 @@ export class DynamicBatcher<I, O> {
     return this.options.maxBatchSize;
   }
 
+  get maxQueueSize(): number {
+    return this.options.maxQueueSize;
+  }
+
   /** Queues one request; resolves with its output once its batch has run. */
   submit(input: I, opts: SubmitOptions = {}): Promise<BatchResult<O>> {
     const { name, maxQueueSize } = this.options;

@@ -15,3 +15,5 @@ export { createHttpApi, AgentMetrics } from './api/index.js';
 // For tools (demo, benches, tests): the runtime pieces.
 export { OnnxModelRuntime, createAgentCodec, decodePnm, encodePnm, topK } from './runtime/index.js';
 export type { ImageInput, ModelRuntime, ModelView, AgentCodec } from './runtime/index.js';
+export { loadFmnistTest, readSceneFile, ensureScenes } from './testing/index.js';
+export type { LabelledImages } from './testing/index.js';

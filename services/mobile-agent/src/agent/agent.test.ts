@@ -7,7 +7,7 @@ import { MeshError } from '@bottlenet/errors';
 import { compileAgentConfig } from '../config/index.js';
 import { OnnxModelRuntime, createAgentCodec, encodePnm } from '../runtime/index.js';
 import { createHttpApi } from '../api/index.js';
-import { loadFmnistTest } from '../testing/fmnist.js';
+import { loadFmnistTest } from '../testing/index.js';
 import { MobileAgent } from './agent.js';
 
 const repoDir = fileURLToPath(new URL('../../../../models/fmnist-tiny', import.meta.url));

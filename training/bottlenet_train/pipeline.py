@@ -12,7 +12,7 @@ from torch.utils.data import Dataset
 
 from .codec import CodecLayer
 from .models import BottleNet, ResNet, build_arch
-from .train import EvalResult, TrainConfig, evaluate, train
+from .train import EvalResult, TrainConfig, evaluate, loader, train
 
 METHODS = ("compression-aware", "naive")
 
@@ -63,9 +63,32 @@ def finetune(net: BottleNet, ds: Dataset, method: str, epochs: float, *, quality
     try:
         res = train(net, ds, TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                                          checkpoint=checkpoint, show_progress=show_progress, log=log))
+        recalibrate_bn(net, ds, batch_size=batch_size, seed=seed)
     finally:
         net.codec = None
     return res.epochs_run
+
+
+@torch.no_grad()
+def recalibrate_bn(net: torch.nn.Module, ds: Dataset, batches: int = 8, batch_size: int = 128,
+                   seed: int = 0) -> None:
+    """Re-estimate BatchNorm running statistics with a few forward batches (no gradient, same codec
+    setting as training). After short fine-tuning the new bottleneck unit's running stats are still near
+    their initial values, and evaluation with them is meaningless."""
+    bns = [m for m in net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    saved = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the calibration batches
+    net.train()
+    dl = loader(ds, batch_size, True, seed + 7919)
+    for i, (x, _) in enumerate(dl):
+        if i >= batches:
+            break
+        net(x)
+    for m, mom in zip(bns, saved):
+        m.momentum = mom
+    net.eval()
 
 
 def evaluate_with_codec(net: BottleNet, ds: Dataset, quality: int, bits: int) -> Tuple[EvalResult, float, float]:

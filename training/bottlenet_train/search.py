@@ -158,6 +158,8 @@ def add_search_command(sub, data_args, codec_args, datasets, log) -> None:
     p.add_argument("--sweep-epochs", type=float, default=1.0, help="epochs per grid point, from scratch")
     p.add_argument("--cheap-epochs", type=float, default=0.2, help="max fine-tuning epochs per cheap probe")
     p.add_argument("--cheap-chunks", type=int, default=2, help="early-stop checks per cheap probe")
+    p.add_argument("--lr-scratch", type=float, default=4e-3, help="peak LR for sweep points (from scratch)")
+    p.add_argument("--lr-finetune", type=float, default=3e-3, help="LR for cheap probes (warm start)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--out", required=True, help="report JSON path")
 
@@ -170,7 +172,8 @@ def add_search_command(sub, data_args, codec_args, datasets, log) -> None:
         baseline = evaluate(base, te).accuracy
         log(f"baseline accuracy {baseline:.4f} (base trained {meta.get('epochs')} epochs)")
         st = SearchSettings(_ints(a.blocks), _ints(a.channels), _ints(a.spatial), a.allowed_loss, a.quality,
-                            a.bits, a.sweep_epochs, a.cheap_epochs, a.cheap_chunks, batch_size=a.batch_size,
+                            a.bits, a.sweep_epochs, a.cheap_epochs, a.cheap_chunks, a.lr_scratch, a.lr_finetune,
+                            batch_size=a.batch_size,
                             seed=a.seed, show_progress=not a.no_progress)
         t0 = time.time()
         cheap = cheap_search(spec, base, baseline, tr, te, st, log) if a.mode in ("cheap", "both") else None

@@ -59,7 +59,10 @@ def train(model: nn.Module, ds: Dataset, cfg: TrainConfig) -> TrainResult:
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps_per_epoch = (len(ds) + cfg.batch_size - 1) // cfg.batch_size  # type: ignore[arg-type]
     total_steps = max(1, int(round(cfg.epochs * steps_per_epoch)))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total_steps, pct_start=0.25)
+    if total_steps >= 10:
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total_steps, pct_start=0.25)
+    else:  # a few steps (cheap-search chunks): constant learning rate
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
     step, history = 0, []
     if cfg.checkpoint and os.path.exists(cfg.checkpoint):
         state = torch.load(cfg.checkpoint)

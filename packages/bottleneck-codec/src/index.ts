@@ -15,7 +15,7 @@ export type { DecodedImage, DecodeJpegImageOptions } from './jpeg/jpeg-image.js'
 
 // For codec authors and tools (vectors, benchmarks, the Python cross-check): lower-level pieces.
 export { registerCodec, codecById, codecByName, codecNames } from './codecs/codec.js';
-export type { FeatureCodec, CodecContext } from './codecs/codec.js';
+export type { FeatureCodec, ImageCodec, LevelCodec, CodecContext } from './codecs/codec.js';
 export { levelToPixelTable, pixelToLevelTable } from './quantize.js';
 export { abbreviatedHeader, scanBounds } from './jpeg/abbreviated.js';
 export { luminanceQuantTable } from './jpeg/jpeg-tables.js';

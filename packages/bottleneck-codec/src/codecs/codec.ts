@@ -12,29 +12,47 @@ export interface CodecContext {
   tablesOmitted: boolean;
 }
 
-/**
- * One feature codec: turns the quantized levels of a `c x h x w` feature (CHW order, values in
- * 0..2^bits-1) into payload bytes and back. New codecs (WebP, ...) implement this and register an
- * unused id with {@link registerCodec}.
- */
-export interface FeatureCodec {
+/** What every codec declares. */
+interface CodecInfo {
   /** The id written in the frame header (1..255, never reused). */
   readonly id: number;
   /** The name used in options and reports, e.g. `jpeg`. */
   readonly name: string;
-  /** True when decode(encode(x)) may differ from x. */
+  /** True when decoding may not give back the exact levels. */
   readonly lossy: boolean;
-  /** True when the codec reads `quality` (1..100); lossless codecs require quality 0 in the frame. */
+  /** True when the codec reads `quality` (1..100); others require quality 0 in the frame. */
   readonly usesQuality: boolean;
-  /** True when the payload is the tiled image (its sides must stay within JPEG/PNG limits). */
-  readonly tiled: boolean;
   /** True when the codec supports the tables-omitted flag. */
   readonly supportsOmitTables: boolean;
+}
+
+/**
+ * A codec of the tiled grayscale image (JPEG, PNG; WebP would be one): the frame code quantizes and
+ * tiles in one pass into `pixels` (`p = floor(q*255/levels + 0.5)`), and untiles and dequantizes in
+ * one pass after decoding.
+ */
+export interface ImageCodec extends CodecInfo {
+  readonly kind: 'image';
+  /** Encodes the image; the result may be a view of a scratch buffer valid until the next call. */
+  encodeImage(pixels: Uint8Array, width: number, height: number, ctx: CodecContext): Uint8Array;
+  /** Decodes a payload into `out[0, width*height)`; throws `frame_corrupt_payload` or `frame_payload_mismatch`. */
+  decodeImage(payload: Uint8Array, width: number, height: number, ctx: CodecContext, out: Uint8Array): void;
+}
+
+/** A codec of the levels themselves (CHW order, values in 0..2^bits-1), e.g. raw. */
+export interface LevelCodec extends CodecInfo {
+  readonly kind: 'levels';
   /** Encodes levels; the result may be a view of a scratch buffer valid until the next call. */
   encode(levels: Uint8Array, ctx: CodecContext): Uint8Array;
   /** Decodes a payload into `out[0, c*h*w)`; throws `frame_corrupt_payload` or `frame_payload_mismatch`. */
   decode(payload: Uint8Array, ctx: CodecContext, out: Uint8Array): void;
 }
+
+/**
+ * One feature codec. New codecs implement one of the two kinds and register an unused id with
+ * {@link registerCodec}.
+ */
+export type FeatureCodec = ImageCodec | LevelCodec;
 
 const byId = new Map<number, FeatureCodec>();
 const byName = new Map<string, FeatureCodec>();

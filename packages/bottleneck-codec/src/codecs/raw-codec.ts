@@ -1,5 +1,5 @@
 import { CodecErrorType, codecError } from '../frame/frame-error.js';
-import type { CodecContext, FeatureCodec } from './codec.js';
+import type { CodecContext, LevelCodec } from './codec.js';
 
 let scratch = new Uint8Array(1024);
 
@@ -12,12 +12,12 @@ export function packedLength(count: number, bits: number): number {
  * Raw baseline: the levels in CHW order, bit-packed MSB first (`bits` bits each, the last byte padded
  * with zero bits). Lossless, no tiling.
  */
-export const rawCodec: FeatureCodec = {
+export const rawCodec: LevelCodec = {
+  kind: 'levels',
   id: 3,
   name: 'raw',
   lossy: false,
   usesQuality: false,
-  tiled: false,
   supportsOmitTables: false,
 
   encode(levels: Uint8Array, ctx: CodecContext): Uint8Array {

@@ -1,6 +1,7 @@
 import { codecById, codecByName } from '../codecs/codec.js';
 import '../codecs/builtin.js';
 import { dequantizeInto } from '../internal/dequantize-into.js';
+import { quantizeToTiles, tilesToDequantized } from '../internal/fused.js';
 import { levelsOf, quantizeInto, tensorRange } from '../quantize.js';
 import { tiledSize, checkShape, type FeatureShape } from '../tiling.js';
 import { CodecErrorType, codecError } from './frame-error.js';
@@ -41,11 +42,12 @@ export interface DecodedFeature extends FrameInfo {
   data: Float32Array;
 }
 
-let levelScratch = new Uint8Array(1024);
+let byteScratch = new Uint8Array(1024);
 
-function levels(n: number): Uint8Array {
-  if (levelScratch.length < n) levelScratch = new Uint8Array(Math.max(n, levelScratch.length * 2));
-  return levelScratch;
+/** A reused buffer of at least `n` bytes (calls are synchronous, so one per thread suffices). */
+function scratch(n: number): Uint8Array {
+  if (byteScratch.length < n) byteScratch = new Uint8Array(Math.max(n, byteScratch.length * 2));
+  return byteScratch;
 }
 
 /**
@@ -66,16 +68,25 @@ export function encodeFeatureFrame(data: Float32Array, shape: FeatureShape, opti
     }
   }
   const tablesOmitted = codec.supportsOmitTables && (options.omitTables ?? true);
-  if (codec.tiled) {
+  if (codec.kind === 'image') {
     const { width, height } = tiledSize(shape);
     if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
       throw codecError(CodecErrorType.BadOptions, `shape ${shape.join('x')} tiles into ${width}x${height}, above ${MAX_IMAGE_SIDE}`);
     }
   }
   const { min, max } = tensorRange(data);
-  const q = levels(n).subarray(0, n);
-  quantizeInto(data, 0, n, min, max, lv, q);
-  const payload = codec.encode(q, { shape, bits, quality, tablesOmitted });
+  const ctx = { shape, bits, quality, tablesOmitted };
+  let payload: Uint8Array;
+  if (codec.kind === 'image') {
+    const { width, height } = tiledSize(shape);
+    const pixels = scratch(width * height);
+    quantizeToTiles(data, shape, bits, min, max, pixels, width, height);
+    payload = codec.encodeImage(pixels, width, height, ctx);
+  } else {
+    const q = scratch(n).subarray(0, n);
+    quantizeInto(data, 0, n, min, max, lv, q);
+    payload = codec.encode(q, ctx);
+  }
   const headerLength = frameHeaderLength(payload.length);
   const frame = new Uint8Array(headerLength + payload.length);
   writeFrameHeader(frame, {
@@ -134,10 +145,18 @@ function decodeInto(
     );
   }
   const codec = codecById(header.codecId)!;
-  const q = levels(n).subarray(0, n);
   const payload = frame.subarray(header.payloadOffset, header.payloadOffset + header.payloadLength);
-  codec.decode(payload, { shape, bits: header.bits, quality: header.quality, tablesOmitted: header.tablesOmitted }, q);
-  dequantizeInto(q, header.bits, header.min, header.max, out, offset);
+  const ctx = { shape, bits: header.bits, quality: header.quality, tablesOmitted: header.tablesOmitted };
+  if (codec.kind === 'image') {
+    const { width, height } = tiledSize(shape);
+    const pixels = scratch(width * height);
+    codec.decodeImage(payload, width, height, ctx, pixels);
+    tilesToDequantized(pixels, shape, header.bits, header.min, header.max, width, out, offset);
+  } else {
+    const q = scratch(n).subarray(0, n);
+    codec.decode(payload, ctx, q);
+    dequantizeInto(q, header.bits, header.min, header.max, out, offset);
+  }
   return {
     shape,
     codec: header.codec,

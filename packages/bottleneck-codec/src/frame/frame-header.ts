@@ -109,7 +109,7 @@ export function parseFrameHeader(frame: Uint8Array, limits: FrameLimits = {}): F
   if (c * h * w > maxElements) {
     throw codecError(CodecErrorType.Oversized, `frame shape ${c}x${h}x${w} is above the limit of ${maxElements} values`);
   }
-  if (codec.tiled) {
+  if (codec.kind === 'image') {
     const { width, height } = tiledSize([c, h, w]);
     if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
       throw codecError(CodecErrorType.BadHeader, `frame shape ${c}x${h}x${w} tiles into ${width}x${height}, above ${MAX_IMAGE_SIDE}`);

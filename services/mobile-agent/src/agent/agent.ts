@@ -128,11 +128,12 @@ export class MobileAgent extends EventEmitter {
   }
 
   /** Classifies one image on the current candidate; a cloud failure is answered by mobile-only. */
-  async classify(image: ImageInput, options: { requestId?: string; topK?: number } = {}): Promise<ClassifyResult> {
+  async classify(image: ImageInput, options: { requestId?: string; topK?: number; force?: string } = {}): Promise<ClassifyResult> {
     const t0 = performance.now();
     const requestId = options.requestId ?? randomUUID();
     const k = options.topK ?? 5;
-    const candidate = this.controller.acquire();
+    // `force` runs one request on a given candidate without touching the controller (benchmarks, comparisons)
+    const candidate = options.force !== undefined ? normaliseId(options.force) : this.controller.acquire();
     const x = this.deps.runtime.normalise(image);
     let sessionMs = 0;
     let networkMs = 0;

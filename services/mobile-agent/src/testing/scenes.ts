@@ -25,7 +25,7 @@ export function readSceneFile(path: string): LabelledImages {
   const images: ImageInput[] = [];
   for (let i = 0; i < n; i++) {
     const off = 20 + n + i * px;
-    images.push({ pixels: new Uint8Array(b.subarray(off, off + px)), width: w, height: h, channels: c as 1 | 3 });
+    images.push({ pixels: new Uint8Array(b.subarray(off, off + px)), width: w, height: h, channels: c });
   }
   return { images, labels };
 }

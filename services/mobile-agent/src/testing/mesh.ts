@@ -1,0 +1,161 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { freePort, spawnProc, type Proc } from './proc.js';
+
+export interface MeshOptions {
+  /** The repository root (service entry points are found from it). */
+  readonly repoRoot: string;
+  /** Model repositories the workers serve (and the gateway catalogues). */
+  readonly modelDirs: readonly string[];
+  /** @default 2 */
+  readonly workers?: number;
+  /** Run services from TypeScript sources through tsx instead of `dist/`. @default true when dist is missing */
+  readonly fromSource?: boolean;
+  /** Worker batcher settings. */
+  readonly maxBatchSize?: number;
+  readonly maxQueueSize?: number;
+  /** Where service log lines go (e.g. a file writer); default: kept in memory only. */
+  readonly onLog?: (service: string, line: string) => void;
+  readonly logLevel?: string;
+}
+
+/** A running cloud tier: Redis, workers, the load monitor and the gateway, each a real process. */
+export interface Mesh {
+  readonly gatewayUrl: string;
+  readonly apiKey: string;
+  readonly redisUrl: string;
+  /** `redis-server` or the fallback that was used. */
+  readonly redisKind: string;
+  readonly workers: Proc[];
+  readonly workerAddresses: readonly string[];
+  gateway(): Proc;
+  readonly monitor: Proc;
+  /** SIGKILL one worker (a crash). */
+  killWorker(i: number): Promise<void>;
+  /** Stops the gateway and starts it again on the same port. */
+  restartGateway(options?: { downMs?: number }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function entry(repoRoot: string, service: string, fromSource: boolean | undefined): string[] {
+  const dist = join(repoRoot, 'services', service, 'dist', 'main.js');
+  if (fromSource === false || (fromSource === undefined && existsSync(dist))) return [dist];
+  return ['--conditions=source', '--import', 'tsx', join(repoRoot, 'services', service, 'src', 'main.ts')];
+}
+
+async function waitHttp(url: string, proc: Proc, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let exited = false;
+  void proc.exited.then(() => (exited = true));
+  for (;;) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(500) });
+      return;
+    } catch {
+      if (exited) throw new Error(`${proc.name} exited before answering ${url}\n--- output ---\n${proc.output().slice(-3000)}`);
+      if (Date.now() > end) throw new Error(`${proc.name} did not answer ${url} within ${timeoutMs} ms\n--- output ---\n${proc.output().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Starts redis-server (when installed), `workers` cloud workers, the load monitor and the gateway. */
+export async function startMesh(o: MeshOptions): Promise<Mesh> {
+  const dir = mkdtempSync(join(tmpdir(), 'bn-mesh-'));
+  const procs: Proc[] = [];
+  const log = (name: string) => (line: string) => o.onLog?.(name, line);
+  const node = process.execPath;
+  const level = o.logLevel ?? 'info';
+  const started = async <T>(f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (e) {
+      await Promise.all(procs.map((p) => p.kill()));
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  };
+  // Redis
+  const redisBin = process.env['REDIS_SERVER'] ?? '/usr/bin/redis-server';
+  if (!existsSync(redisBin)) {
+    throw new Error(`redis-server not found at ${redisBin}; install it (scripts/setup.sh) or set REDIS_SERVER`);
+  }
+  const redisPort = await freePort();
+  const redis = spawnProc('redis', redisBin, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { onLine: log('redis') });
+  procs.push(redis);
+  await started(() => redis.waitFor(/Ready to accept connections/, 15000));
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  // Workers
+  const workers: Proc[] = [];
+  const workerAddresses: string[] = [];
+  const n = o.workers ?? 2;
+  for (let i = 0; i < n; i++) {
+    const port = await freePort();
+    const cfg = join(dir, `worker-${i}.json`);
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        workerId: `worker-${i}`,
+        models: o.modelDirs,
+        grpc: { host: '127.0.0.1', port },
+        metrics: { enabled: false },
+        onnx: { intraOpNumThreads: 1, warmupRuns: 1 },
+        batching: { maxBatchSize: o.maxBatchSize ?? 16, maxQueueSize: o.maxQueueSize ?? 256 },
+        logLevel: level,
+      }),
+    );
+    const w = spawnProc(`worker-${i}`, node, [...entry(o.repoRoot, 'cloud-worker', o.fromSource), '--config', cfg], { onLine: log(`worker-${i}`) });
+    procs.push(w);
+    workers.push(w);
+    workerAddresses.push(`127.0.0.1:${port}`);
+  }
+  await started(() => Promise.all(workers.map((w) => w.waitFor(/worker SERVING/, 120000))));
+  // Load monitor
+  const monCfg = join(dir, 'monitor.json');
+  writeFileSync(
+    monCfg,
+    JSON.stringify({ monitorId: 'monitor-0', redis: { url: redisUrl }, discovery: { static: workerAddresses }, pollIntervalMs: 200, ttlMs: 1500, http: { host: '127.0.0.1', port: 0 }, logLevel: level }),
+  );
+  const monitor = spawnProc('load-monitor', node, [...entry(o.repoRoot, 'load-monitor', o.fromSource), '--config', monCfg], { onLine: log('load-monitor') });
+  procs.push(monitor);
+  await started(() => monitor.waitFor(/load monitor listening/, 60000));
+  // Gateway
+  const apiKey = randomBytes(16).toString('hex');
+  const gwPort = await freePort();
+  const gwCfg = join(dir, 'gateway.json');
+  writeFileSync(
+    gwCfg,
+    JSON.stringify({ listen: { host: '127.0.0.1', port: gwPort }, redis: { url: redisUrl }, apiKeys: [{ name: 'mesh', key: apiKey }], modelDirs: o.modelDirs, logLevel: level }),
+  );
+  const gatewayUrl = `http://127.0.0.1:${gwPort}`;
+  const startGateway = async (): Promise<Proc> => {
+    const g = spawnProc('gateway', node, [...entry(o.repoRoot, 'gateway', o.fromSource), '--config', gwCfg], { onLine: log('gateway') });
+    procs.push(g);
+    await waitHttp(`${gatewayUrl}/healthz`, g, 60000);
+    return g;
+  };
+  let gateway = await started(startGateway);
+  return {
+    gatewayUrl,
+    apiKey,
+    redisUrl,
+    redisKind: `redis-server ${redisBin}`,
+    workers,
+    workerAddresses,
+    monitor,
+    gateway: () => gateway,
+    killWorker: (i) => workers[i]!.kill(),
+    async restartGateway(r = {}) {
+      await gateway.stop();
+      if (r.downMs !== undefined) await new Promise((res) => setTimeout(res, r.downMs));
+      gateway = await startGateway();
+    },
+    async stop() {
+      await Promise.all([gateway.stop(), monitor.stop(), ...workers.map((w) => w.stop())]);
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -67,8 +67,12 @@ def cmd_train_base(a: argparse.Namespace) -> int:
     return 0
 
 
+_ARGV: List[str] = []
+
+
 def _command() -> str:
-    return "/usr/bin/python3 -m bottlenet_train " + " ".join(shlex.quote(x) for x in sys.argv[1:])
+    """The exact command line of this run (recorded as trainCommand), run from training/."""
+    return "/usr/bin/python3 -m bottlenet_train " + " ".join(shlex.quote(x) for x in _ARGV)
 
 
 def _parse_partitions(text: str) -> List[tuple]:
@@ -187,5 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    a = build_parser().parse_args(argv)
+    global _ARGV
+    _ARGV = list(sys.argv[1:] if argv is None else argv)
+    a = build_parser().parse_args(_ARGV)
     return int(a.fn(a) or 0)

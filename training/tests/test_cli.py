@@ -1,0 +1,120 @@
+"""End to end through the CLI on tiny settings: train-base (resumable), build + manifest, search, fig7."""
+import json
+import os
+import subprocess
+import sys
+
+import onnx
+import pytest
+import torch
+
+from bottlenet_train import cli
+from bottlenet_train.export import sha256_file
+from bottlenet_train.models import resnet_small
+from bottlenet_train.train import TrainConfig, train
+
+from .test_data import make_folder
+
+TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TINY = ["--train-limit", "256", "--test-limit", "128", "--no-progress", "--threads", "1"]
+
+
+def test_help_documents_every_command():
+    out = subprocess.run([sys.executable, "-m", "bottlenet_train", "--help"], cwd=TRAINING, check=True,
+                         capture_output=True, text=True).stdout
+    for cmd in ("train-base", "build", "search", "fig7", "table4"):
+        assert cmd in out
+        sub = subprocess.run([sys.executable, "-m", "bottlenet_train", cmd, "--help"], cwd=TRAINING,
+                             check=True, capture_output=True, text=True).stdout
+        assert "usage:" in sub
+
+
+def test_train_resumes_from_checkpoint(tmp_path):
+    from bottlenet_train.data import build_dataset
+
+    ds = build_dataset("fmnist", "train", limit=256)
+    ck = str(tmp_path / "ck.pt")
+    m1 = resnet_small(base_width=4)
+    r1 = train(m1, ds, TrainConfig(epochs=2, batch_size=64, checkpoint=ck, show_progress=False, log=lambda s: None))
+    assert len(r1.history) == 2 and os.path.exists(ck)
+    logs = []
+    m2 = resnet_small(base_width=4)
+    r2 = train(m2, ds, TrainConfig(epochs=2, batch_size=64, checkpoint=ck, show_progress=False, log=logs.append))
+    assert any("resumed" in s for s in logs) and r2.history == r1.history
+    for a, b in zip(m1.state_dict().values(), m2.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+@pytest.fixture(scope="module")
+def base_pt(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("base") / "base.pt")
+    assert cli.main(["train-base", "--width", "4", "--epochs", "0.5", "--out", path, *TINY]) == 0
+    return path
+
+
+def test_build_exports_a_valid_repository(base_pt, tmp_path):
+    out = str(tmp_path / "repo")
+    assert cli.main(["build", "--base", base_pt, "--partitions", "1:1:2,3:2:1", "--epochs", "0.25",
+                     "--name", "t", "--out", out, *TINY]) == 0
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    for key in ("schemaVersion", "name", "version", "input", "classes", "baselineAccuracy", "full", "codec",
+                "partitions", "trainCommand"):
+        assert key in m
+    assert m["input"] == {"shape": [1, 28, 28], "mean": [0.286], "std": [0.353], "scale": 255}
+    assert m["trainCommand"].startswith("/usr/bin/python3 -m bottlenet_train build")
+    assert [p["id"] for p in m["partitions"]] == ["rb1", "rb3"]
+    p = m["partitions"][0]
+    assert (p["channels"], p["spatialFactor"], p["featureShape"]) == (1, 2, [1, 14, 14])
+    assert p["meanBytes"] < p["meanBytesFullJpeg"] and p["training"]["method"] == "compression-aware"
+    for f in [m["full"]] + [x[k] for x in m["partitions"] for k in ("head", "tail")]:
+        path = os.path.join(out, f["file"])
+        assert sha256_file(path) == f["sha256"]
+        g = onnx.load(path).graph
+        assert g.input[0].name in ("input", "features") and g.output[0].name in ("features", "logits")
+        assert g.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    ref = json.load(open(os.path.join(out, "reference.json")))
+    assert set(ref["partitions"]) == {"rb1", "rb3"} and len(ref["full"]["logits"]) == 2
+
+
+def test_build_on_an_image_folder(tmp_path):
+    root = make_folder(str(tmp_path / "imgs"))
+    base = str(tmp_path / "fb.pt")
+    common = ["--data", "folder", "--folder", root, "--size", "16", "--no-progress", "--threads", "1"]
+    assert cli.main(["train-base", "--width", "4", "--epochs", "1", "--batch-size", "4", "--out", base,
+                     *common]) == 0
+    out = str(tmp_path / "repo")
+    assert cli.main(["build", "--base", base, "--partitions", "2:1:1", "--epochs", "1", "--batch-size", "4",
+                     "--name", "folder", "--out", out, *common]) == 0
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    assert m["classes"] == ["cat", "dog"] and m["input"]["shape"] == [3, 16, 16]
+
+
+def test_search_reports_epochs_and_agreement(base_pt, tmp_path):
+    out = str(tmp_path / "search.json")
+    assert cli.main(["search", "--base", base_pt, "--blocks", "1", "--channels", "1,2", "--spatial", "2",
+                     "--sweep-epochs", "0.5", "--cheap-epochs", "0.25", "--allowed-loss", "1.0",
+                     "--out", out, *TINY]) == 0
+    rep = json.load(open(out))
+    row = rep["partitions"][0]
+    assert row["sweep"]["probes"] == 2 and row["cheap"]["probes"] >= 1
+    # with a 100-point allowance every probe passes: both pick the fewest bytes
+    assert row["sweep"]["choice"]["channels"] == 1 and row["cheap"]["choice"]["channels"] == 1
+    assert rep["cheapEpochs"] < rep["sweepEpochs"] and "epochRatio" in rep and row["agree"]
+    assert rep["chosen"][0]["block"] == 1
+
+
+def test_fig7_and_table4(base_pt, tmp_path):
+    prefix = str(tmp_path / "fig7")
+    assert cli.main(["fig7", "--base", base_pt, "--epochs", "0.25", "--qualities", "5,50",
+                     "--out", prefix, *TINY]) == 0
+    rows = open(prefix + ".csv").read().splitlines()
+    assert rows[0].startswith("method,quality,accuracy,meanBytes") and len(rows) == 5
+    assert os.path.getsize(prefix + ".png") > 1000
+
+
+def test_bad_partition_spec_exits_with_message(base_pt, tmp_path):
+    with pytest.raises(SystemExit, match="BLOCK:CHANNELS:SPATIAL"):
+        cli.main(["build", "--base", base_pt, "--partitions", "1-2", "--name", "x", "--out", str(tmp_path),
+                  *TINY])
+    with pytest.raises(FileNotFoundError, match="train-base first"):
+        cli.main(["build", "--base", str(tmp_path / "nope.pt"), "--name", "x", "--out", str(tmp_path), *TINY])

@@ -13,6 +13,8 @@ APT_PACKAGES=(
   python3-numpy
   python3-pil
   python3-onnx            # ONNX export checks
+  python3-matplotlib      # training: Fig. 7 plots (docs/results.md)
+  python3-tqdm            # training: progress bars
   dataset-fashion-mnist   # /usr/share/datasets/fashion-mnist
   prometheus              # server + promtool for the observability test
   libturbojpeg0-dev       # the JPEG codec's native addon links against it

@@ -11,6 +11,7 @@
  */
 #include <node_api.h>
 #include <turbojpeg.h>
+#include <math.h>
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,18 +21,33 @@
 #define ERR_LIBJPEG -3   /* libjpeg-turbo reported an error (message in lastError) */
 #define ERR_SHAPE -4     /* decoded image dimensions differ from the expected ones */
 #define ERR_TOO_BIG -5   /* image larger than the caller's pixel limit */
+#define ERR_NONFINITE -6 /* the tensor holds NaN or an infinity */
 
 typedef struct {
   tjhandle enc;
   tjhandle dec;
+  unsigned char *pixels; /* tiled-image scratch, grown on demand, reused */
+  size_t pixels_cap;
   char last_error[256];
 } codec_state;
+
+static unsigned char *pixel_scratch(codec_state *s, size_t n) {
+  if (s->pixels_cap < n) {
+    size_t cap = n > 2 * s->pixels_cap ? n : 2 * s->pixels_cap;
+    unsigned char *p = realloc(s->pixels, cap);
+    if (!p) return NULL;
+    s->pixels = p;
+    s->pixels_cap = cap;
+  }
+  return s->pixels;
+}
 
 static void state_finalize(napi_env env, void *data, void *hint) {
   (void)env; (void)hint;
   codec_state *s = (codec_state *)data;
   if (s->enc) tjDestroy(s->enc);
   if (s->dec) tjDestroy(s->dec);
+  free(s->pixels);
   free(s);
 }
 
@@ -187,6 +203,169 @@ static napi_value js_decode(napi_env env, napi_callback_info info) {
   return make_i32(env, 0);
 }
 
+
+/*
+ * The feature path in one call each way, so that per-element work runs in C. The arithmetic is the
+ * contract's (docs/contracts-for-helpers.md) and the same IEEE double operations as the TypeScript
+ * fallback in src/internal/fused.ts (compiled with -ffp-contract=off: no FMA), so both give
+ * identical bytes; the shared vectors test checks it.
+ */
+static void tile_grid(int c, int *cols) {
+  int l = 0;
+  while ((1 << l) < c) l++;
+  *cols = 1 << ((l + 1) / 2);
+}
+
+static int get_f32(napi_env env, napi_value v, float **data, size_t *len) {
+  napi_typedarray_type type;
+  size_t off;
+  void *ptr;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &type, len, &ptr, &ab, &off) != napi_ok || type != napi_float32_array) return 0;
+  *data = (float *)ptr;
+  return 1;
+}
+
+/*
+ * encodeFeature(data: Float32Array, c, h, w, bits, quality, out: Uint8Array, range: Float64Array[2])
+ * -> JPEG bytes written to out (complete stream), range = [min, max]; or a negative error.
+ */
+static napi_value js_encode_feature(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  float *data;
+  size_t n;
+  unsigned char *dst;
+  size_t dst_len;
+  int32_t c, h, w, bits, q;
+  napi_typedarray_type type;
+  size_t rlen, off;
+  void *rptr;
+  napi_value ab;
+  codec_state *s = get_state(env);
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 8 || !get_f32(env, argv[0], &data, &n) || !get_i32(env, argv[1], &c) || !get_i32(env, argv[2], &h) ||
+      !get_i32(env, argv[3], &w) || !get_i32(env, argv[4], &bits) || !get_i32(env, argv[5], &q) ||
+      !get_bytes(env, argv[6], &dst, &dst_len) ||
+      napi_get_typedarray_info(env, argv[7], &type, &rlen, &rptr, &ab, &off) != napi_ok || type != napi_float64_array ||
+      rlen < 2)
+    return make_i32(env, ERR_ARGS);
+  if (c < 1 || h < 1 || w < 1 || bits < 1 || bits > 8 || q < 1 || q > 100 || n != (size_t)c * h * w)
+    return make_i32(env, ERR_ARGS);
+  int cols;
+  tile_grid(c, &cols);
+  int rows = 1;
+  while (rows * cols < c) rows *= 2;
+  int width = cols * w, height = rows * h;
+  if (width > 65500 || height > 65500) return make_i32(env, ERR_ARGS);
+  unsigned long need = tjBufSize(width, height, TJSAMP_GRAY);
+  if (need == (unsigned long)-1) return make_i32(env, ERR_ARGS);
+  if (dst_len < need) return make_i32(env, ERR_SMALL);
+  /* range */
+  float mn = data[0], mx = data[0];
+  float poison = 0.0f;
+  for (size_t i = 0; i < n; i++) {
+    float v = data[i];
+    poison += v - v;
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
+  if (poison != 0.0f || poison != poison) return make_i32(env, ERR_NONFINITE);
+  ((double *)rptr)[0] = mn;
+  ((double *)rptr)[1] = mx;
+  /* quantize + level->pixel + tile */
+  unsigned char *pix = pixel_scratch(s, (size_t)width * height);
+  if (!pix) return make_i32(env, ERR_ARGS);
+  int levels = (1 << bits) - 1;
+  unsigned char lut[256];
+  for (int v = 0; v <= levels; v++) lut[v] = (unsigned char)floor((double)v * 255.0 / levels + 0.5);
+  if (c < cols * rows || !(mx > mn)) memset(pix, 0, (size_t)width * height);
+  if (mx > mn) {
+    double dmin = mn, scale = levels / ((double)mx - (double)mn);
+    const float *src = data;
+    for (int k = 0; k < c; k++) {
+      unsigned char *base = pix + (size_t)(k / cols) * h * width + (size_t)(k % cols) * w;
+      for (int y = 0; y < h; y++) {
+        unsigned char *d = base + (size_t)y * width;
+        for (int x = 0; x < w; x++) {
+          int v = (int)(((double)*src++ - dmin) * scale + 0.5);
+          d[x] = lut[v > levels ? levels : v];
+        }
+      }
+    }
+  }
+  unsigned long size = dst_len;
+  if (tjCompress2(s->enc, pix, width, 0, height, TJPF_GRAY, &dst, &size, TJSAMP_GRAY, q,
+                  TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT) != 0) {
+    set_error(s, s->enc, "jpeg encode failed");
+    return make_i32(env, ERR_LIBJPEG);
+  }
+  return make_f64(env, (double)size);
+}
+
+/*
+ * decodeFeature(jpeg, length, c, h, w, bits, min, max, out: Float32Array, offset) -> 0 or a negative
+ * error. The JPEG must be exactly the tiled size of c x h x w.
+ */
+static napi_value js_decode_feature(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  unsigned char *src;
+  size_t src_len, out_len;
+  float *out;
+  int32_t len, c, h, w, bits, offset;
+  double mn, mx;
+  codec_state *s = get_state(env);
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 10 || !get_bytes(env, argv[0], &src, &src_len) || !get_i32(env, argv[1], &len) ||
+      !get_i32(env, argv[2], &c) || !get_i32(env, argv[3], &h) || !get_i32(env, argv[4], &w) ||
+      !get_i32(env, argv[5], &bits) || napi_get_value_double(env, argv[6], &mn) != napi_ok ||
+      napi_get_value_double(env, argv[7], &mx) != napi_ok || !get_f32(env, argv[8], &out, &out_len) ||
+      !get_i32(env, argv[9], &offset))
+    return make_i32(env, ERR_ARGS);
+  if (len < 0 || (size_t)len > src_len || c < 1 || h < 1 || w < 1 || bits < 1 || bits > 8 || offset < 0 ||
+      (size_t)offset + (size_t)c * h * w > out_len)
+    return make_i32(env, ERR_ARGS);
+  int cols;
+  tile_grid(c, &cols);
+  int rows = 1;
+  while (rows * cols < c) rows *= 2;
+  int width = cols * w, height = rows * h;
+  int jw = 0, jh = 0, ss = 0, cs = 0;
+  if (tjDecompressHeader3(s->dec, src, (unsigned long)len, &jw, &jh, &ss, &cs) != 0) {
+    set_error(s, s->dec, "jpeg header invalid");
+    return make_i32(env, ERR_LIBJPEG);
+  }
+  if (jw != width || jh != height) {
+    snprintf(s->last_error, sizeof s->last_error, "jpeg is %dx%d, expected %dx%d", jw, jh, width, height);
+    return make_i32(env, ERR_SHAPE);
+  }
+  unsigned char *pix = pixel_scratch(s, (size_t)width * height);
+  if (!pix) return make_i32(env, ERR_ARGS);
+  if (tjDecompress2(s->dec, src, (unsigned long)len, pix, width, 0, height, TJPF_GRAY,
+                    TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS | TJFLAG_STOPONWARNING) != 0) {
+    set_error(s, s->dec, "jpeg decode failed");
+    return make_i32(env, ERR_LIBJPEG);
+  }
+  int levels = (1 << bits) - 1;
+  double step = mx > mn ? (mx - mn) / levels : 0.0;
+  float table[256];
+  for (int p = 0; p < 256; p++) {
+    int lv = (int)floor((double)p * levels / 255.0 + 0.5);
+    if (lv > levels) lv = levels;
+    table[p] = (float)(mn + lv * step);
+  }
+  float *o = out + offset;
+  for (int k = 0; k < c; k++) {
+    const unsigned char *base = pix + (size_t)(k / cols) * h * width + (size_t)(k % cols) * w;
+    for (int y = 0; y < h; y++) {
+      const unsigned char *row = base + (size_t)y * width;
+      for (int x = 0; x < w; x++) *o++ = table[row[x]];
+    }
+  }
+  return make_i32(env, 0);
+}
+
 static napi_value js_last_error(napi_env env, napi_callback_info info) {
   (void)info;
   codec_state *s = get_state(env);
@@ -211,6 +390,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"encode", NULL, js_encode, NULL, NULL, NULL, napi_enumerable, NULL},
     {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
     {"decode", NULL, js_decode, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"encodeFeature", NULL, js_encode_feature, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"decodeFeature", NULL, js_decode_feature, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lastError", NULL, js_last_error, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

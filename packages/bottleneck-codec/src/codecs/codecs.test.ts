@@ -155,6 +155,8 @@ test('bad encoder options are typed errors', () => {
   bad({ codec: 'raw' }, CodecErrorType.BadOptions, new Float32Array(15));
   bad({ codec: 'raw' }, CodecErrorType.BadOptions, data, [1, 4, 4, 1] as never);
   bad({ codec: 'raw' }, CodecErrorType.NonFiniteInput, Float32Array.from({ length: 16 }, (_, i) => (i === 3 ? NaN : i)));
+  bad({ codec: 'jpeg' }, CodecErrorType.NonFiniteInput, Float32Array.from({ length: 16 }, (_, i) => (i === 3 ? Infinity : i)));
+  bad({ codec: 'png' }, CodecErrorType.NonFiniteInput, Float32Array.from({ length: 16 }, (_, i) => (i === 0 ? NaN : i)));
   bad({ codec: 'jpeg' }, CodecErrorType.BadOptions, new Float32Array(65536 * 2), [2, 1, 65536]);
   assert.throws(
     () => encodeFeatureFrame([1, 2] as unknown as Float32Array, [1, 1, 2], { codec: 'raw' }),

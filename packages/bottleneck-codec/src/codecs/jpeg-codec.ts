@@ -1,6 +1,12 @@
 import { CodecErrorType, codecError } from '../frame/frame-error.js';
 import { abbreviatedHeader, scanBounds } from '../jpeg/abbreviated.js';
-import { decodeJpegInto, encodeJpegScratch } from '../jpeg/jpeg-native.js';
+import {
+  decodeFeatureJpegInto,
+  decodeJpegInto,
+  encodeFeatureJpegScratch,
+  encodeJpegScratch,
+} from '../jpeg/jpeg-native.js';
+import { tiledSize as tiledSizeOf, type FeatureShape } from '../tiling.js';
 import type { CodecContext, ImageCodec } from './codec.js';
 
 let streamScratch = new Uint8Array(4096);
@@ -19,26 +25,56 @@ export const jpegCodec: ImageCodec = {
   supportsOmitTables: true,
 
   encodeImage(pixels: Uint8Array, width: number, height: number, ctx: CodecContext): Uint8Array {
-    const jpeg = encodeJpegScratch(pixels, width, height, 1, ctx.quality);
-    if (!ctx.tablesOmitted) return jpeg;
-    const scan = scanBounds(jpeg, jpeg.length);
-    if (!scan) throw codecError(CodecErrorType.BadOptions, 'the JPEG encoder wrote an unexpected stream');
-    return jpeg.subarray(scan.start, scan.end);
+    return payloadOf(encodeJpegScratch(pixels, width, height, 1, ctx.quality), ctx.tablesOmitted);
   },
 
   decodeImage(payload: Uint8Array, width: number, height: number, ctx: CodecContext, out: Uint8Array): void {
-    let stream = payload;
-    let length = payload.length;
-    if (ctx.tablesOmitted) {
-      const header = abbreviatedHeader(ctx.quality, width, height);
-      length = header.length + payload.length + 2;
-      if (streamScratch.length < length) streamScratch = new Uint8Array(Math.max(length, streamScratch.length * 2));
-      stream = streamScratch;
-      stream.set(header, 0);
-      stream.set(payload, header.length);
-      stream[length - 2] = 0xff;
-      stream[length - 1] = 0xd9;
-    }
+    const { stream, length } = streamOf(payload, width, height, ctx);
     decodeJpegInto(stream, length, out, width, height, 1, width * height, CodecErrorType.CorruptPayload);
   },
 };
+
+function payloadOf(jpeg: Uint8Array, tablesOmitted: boolean): Uint8Array {
+  if (!tablesOmitted) return jpeg;
+  const scan = scanBounds(jpeg, jpeg.length);
+  if (!scan) throw codecError(CodecErrorType.BadOptions, 'the JPEG encoder wrote an unexpected stream');
+  return jpeg.subarray(scan.start, scan.end);
+}
+
+function streamOf(payload: Uint8Array, width: number, height: number, ctx: CodecContext) {
+  if (!ctx.tablesOmitted) return { stream: payload, length: payload.length };
+  const header = abbreviatedHeader(ctx.quality, width, height);
+  const length = header.length + payload.length + 2;
+  if (streamScratch.length < length) streamScratch = new Uint8Array(Math.max(length, streamScratch.length * 2));
+  streamScratch.set(header, 0);
+  streamScratch.set(payload, header.length);
+  streamScratch[length - 2] = 0xff;
+  streamScratch[length - 1] = 0xd9;
+  return { stream: streamScratch, length };
+}
+
+/**
+ * The fast path the frame code uses for JPEG: range, quantize, tile and encode in one native call.
+ * Gives the same bytes as quantizeToTiles + encodeImage (checked by the shared vectors).
+ */
+export function encodeJpegFeature(
+  data: Float32Array,
+  ctx: CodecContext,
+): { payload: Uint8Array; min: number; max: number } {
+  const { jpeg, min, max } = encodeFeatureJpegScratch(data, ctx.shape, ctx.bits, ctx.quality);
+  return { payload: payloadOf(jpeg, ctx.tablesOmitted), min, max };
+}
+
+/** Decode, untile and dequantize a JPEG payload into `out[offset, ...)` in one native call. */
+export function decodeJpegFeatureInto(
+  payload: Uint8Array,
+  ctx: CodecContext & { shape: FeatureShape },
+  min: number,
+  max: number,
+  out: Float32Array,
+  offset: number,
+): void {
+  const { width, height } = tiledSizeOf(ctx.shape);
+  const { stream, length } = streamOf(payload, width, height, ctx);
+  decodeFeatureJpegInto(stream, length, ctx.shape, ctx.bits, min, max, out, offset);
+}

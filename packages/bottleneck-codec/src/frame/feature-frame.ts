@@ -1,5 +1,6 @@
 import { codecById, codecByName } from '../codecs/codec.js';
 import '../codecs/builtin.js';
+import { decodeJpegFeatureInto, encodeJpegFeature, jpegCodec } from '../codecs/jpeg-codec.js';
 import { dequantizeInto } from '../internal/dequantize-into.js';
 import { quantizeToTiles, tilesToDequantized } from '../internal/fused.js';
 import { levelsOf, quantizeInto, tensorRange } from '../quantize.js';
@@ -74,15 +75,20 @@ export function encodeFeatureFrame(data: Float32Array, shape: FeatureShape, opti
       throw codecError(CodecErrorType.BadOptions, `shape ${shape.join('x')} tiles into ${width}x${height}, above ${MAX_IMAGE_SIDE}`);
     }
   }
-  const { min, max } = tensorRange(data);
   const ctx = { shape, bits, quality, tablesOmitted };
   let payload: Uint8Array;
-  if (codec.kind === 'image') {
+  let min: number;
+  let max: number;
+  if (codec === jpegCodec) {
+    ({ payload, min, max } = encodeJpegFeature(data, ctx));
+  } else if (codec.kind === 'image') {
+    ({ min, max } = tensorRange(data));
     const { width, height } = tiledSize(shape);
     const pixels = scratch(width * height);
     quantizeToTiles(data, shape, bits, min, max, pixels, width, height);
     payload = codec.encodeImage(pixels, width, height, ctx);
   } else {
+    ({ min, max } = tensorRange(data));
     const q = scratch(n).subarray(0, n);
     quantizeInto(data, 0, n, min, max, lv, q);
     payload = codec.encode(q, ctx);
@@ -147,7 +153,9 @@ function decodeInto(
   const codec = codecById(header.codecId)!;
   const payload = frame.subarray(header.payloadOffset, header.payloadOffset + header.payloadLength);
   const ctx = { shape, bits: header.bits, quality: header.quality, tablesOmitted: header.tablesOmitted };
-  if (codec.kind === 'image') {
+  if (codec === jpegCodec) {
+    decodeJpegFeatureInto(payload, ctx, header.min, header.max, out, offset);
+  } else if (codec.kind === 'image') {
     const { width, height } = tiledSize(shape);
     const pixels = scratch(width * height);
     codec.decodeImage(payload, width, height, ctx, pixels);

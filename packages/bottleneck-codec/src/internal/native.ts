@@ -15,6 +15,28 @@ interface NativeJpeg {
     channels: number,
     maxPixels: number,
   ): number;
+  encodeFeature(
+    data: Float32Array,
+    c: number,
+    h: number,
+    w: number,
+    bits: number,
+    quality: number,
+    out: Uint8Array,
+    range: Float64Array,
+  ): number;
+  decodeFeature(
+    jpeg: Uint8Array,
+    length: number,
+    c: number,
+    h: number,
+    w: number,
+    bits: number,
+    min: number,
+    max: number,
+    out: Float32Array,
+    offset: number,
+  ): number;
   lastError(): string;
 }
 
@@ -23,6 +45,7 @@ export const NATIVE_ERR_SMALL = -2;
 export const NATIVE_ERR_LIBJPEG = -3;
 export const NATIVE_ERR_SHAPE = -4;
 export const NATIVE_ERR_TOO_BIG = -5;
+export const NATIVE_ERR_NONFINITE = -6;
 
 // src/internal/native.ts and dist/internal/native.js sit at the same depth below the package root.
 // binding.gyp lives in native/ (not the package root) so that package managers never run their

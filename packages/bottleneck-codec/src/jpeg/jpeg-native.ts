@@ -2,11 +2,13 @@ import { CodecErrorType, codecError, type CodecErrorType as ErrorType } from '..
 import {
   NATIVE_ERR_ARGS,
   NATIVE_ERR_LIBJPEG,
+  NATIVE_ERR_NONFINITE,
   NATIVE_ERR_SHAPE,
   NATIVE_ERR_SMALL,
   NATIVE_ERR_TOO_BIG,
   nativeJpeg,
 } from '../internal/native.js';
+import { tiledSize, type FeatureShape } from '../tiling.js';
 
 /**
  * Synchronous JPEG calls through the libturbojpeg addon with reused scratch buffers: one
@@ -53,6 +55,43 @@ export function decodeJpegInto(
   if (rc < 0) throw nativeError(rc, errorType, 'jpeg decode');
 }
 
+const rangeScratch = new Float64Array(2);
+
+/**
+ * Range + quantize + tile + JPEG encode of a float32 feature in one native call (the per-element work
+ * runs in C). Returns the complete JPEG as a view of the scratch buffer, and the float32 range.
+ */
+export function encodeFeatureJpegScratch(
+  data: Float32Array,
+  shape: FeatureShape,
+  bits: number,
+  quality: number,
+): { jpeg: Uint8Array; min: number; max: number } {
+  const native = nativeJpeg();
+  const { width, height } = tiledSize(shape);
+  const need = native.bufSize(width, height, 1);
+  if (need < 0) throw codecError(CodecErrorType.BadOptions, `cannot encode a ${width}x${height} JPEG`);
+  if (encodeScratch.length < need) encodeScratch = new Uint8Array(Math.max(need, encodeScratch.length * 2));
+  const n = native.encodeFeature(data, shape[0], shape[1], shape[2], bits, quality, encodeScratch, rangeScratch);
+  if (n < 0) throw nativeError(n, CodecErrorType.BadOptions, 'jpeg encode');
+  return { jpeg: encodeScratch.subarray(0, n), min: rangeScratch[0]!, max: rangeScratch[1]! };
+}
+
+/** JPEG decode + untile + dequantize into `out[offset, offset + c*h*w)` in one native call. */
+export function decodeFeatureJpegInto(
+  jpeg: Uint8Array,
+  length: number,
+  shape: FeatureShape,
+  bits: number,
+  min: number,
+  max: number,
+  out: Float32Array,
+  offset: number,
+): void {
+  const rc = nativeJpeg().decodeFeature(jpeg, length, shape[0], shape[1], shape[2], bits, min, max, out, offset);
+  if (rc < 0) throw nativeError(rc, CodecErrorType.CorruptPayload, 'jpeg decode');
+}
+
 const infoScratch = new Int32Array(3);
 
 /** Width and height from a JPEG's headers, without decoding it. */
@@ -70,6 +109,8 @@ function nativeError(rc: number, errorType: ErrorType, what: string) {
       return codecError(errorType, `${what}: ${nativeJpeg().lastError()}`);
     case NATIVE_ERR_TOO_BIG:
       return codecError(CodecErrorType.Oversized, `${what}: ${nativeJpeg().lastError()}`);
+    case NATIVE_ERR_NONFINITE:
+      return codecError(CodecErrorType.NonFiniteInput, 'the tensor to encode holds NaN or an infinity');
     case NATIVE_ERR_SMALL:
       return codecError(errorType, `${what}: output buffer too small`);
     case NATIVE_ERR_ARGS:

@@ -212,6 +212,7 @@ export class MobileAgent extends EventEmitter {
     this.metrics.overhead.observe(r.overheadMs / 1000);
     this.metrics.uploadBytes.inc({ candidate: r.candidate }, r.bytesSent);
     this.metrics.energy.inc({ candidate: r.candidate }, r.energyMj);
+    if (r.answeredBy !== 'fallback') this.updateMobileMs(r.candidate, r.mobileMs);
     const predicted = this.lastSelection?.predictions.find((p) => p.id === r.candidate)?.latencyMs;
     if (r.answeredBy === 'cloud' && predicted !== undefined && r.latencyMs > this.deps.config.control.slowFactor * predicted + 5) {
       this.trigger('slow request');
@@ -236,6 +237,17 @@ export class MobileAgent extends EventEmitter {
     return { name: base.name, bandwidthMbps: bw, rttMs: rtt, alphaMwPerMbps: base.alphaU, betaMw: base.beta };
   }
 
+  /**
+   * Keeps TM current from real requests: the observed device time, scaled back to idle by the measured
+   * utilisation (the planner stretches it again by `1 / (1 - u)`), as a moving average.
+   */
+  private updateMobileMs(id: string, observedMs: number): void {
+    const p = this.profiles.get(id);
+    if (p === undefined || !(observedMs >= 0)) return;
+    const idle = observedMs * (1 - Math.min(0.95, this.load.utilisation));
+    p.mobileMs += this.deps.config.control.ewmaAlpha * (idle - p.mobileMs);
+  }
+
   private updateBytes(id: string, bytes: number): void {
     const p = this.profiles.get(id);
     if (p !== undefined) p.bytes += this.deps.config.control.ewmaAlpha * (bytes - p.bytes);
@@ -247,8 +259,9 @@ export class MobileAgent extends EventEmitter {
     const blank: ImageInput = { pixels: new Uint8Array(c * h * w).fill(128), width: w, height: h, channels: c === 1 ? 1 : 3 };
     const imgs: readonly ImageInput[] = samples.length > 0 ? samples.slice(0, 3) : [blank];
     const median = async (f: (img: ImageInput) => Promise<unknown>): Promise<number> => {
+      for (let i = 0; i < 2; i++) await f(imgs[0]!); // warm-up: first runs allocate and are slow
       const ts: number[] = [];
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 5; i++) {
         for (const img of imgs) {
           const s = performance.now();
           await f(img);

@@ -67,7 +67,8 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
   const procs: Proc[] = [];
   const log = (name: string) => (line: string) => o.onLog?.(name, line);
   const node = process.execPath;
-  const level = o.logLevel ?? 'info';
+  // readiness is read from info lines, so services never log below info here
+  const level = o.logLevel === 'debug' || o.logLevel === 'trace' ? o.logLevel : 'info';
   const started = async <T>(f: () => Promise<T>): Promise<T> => {
     try {
       return await f();

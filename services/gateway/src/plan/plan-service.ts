@@ -1,6 +1,6 @@
 import { Code, MeshError } from '@bottlenet/errors';
 import type { CloudSummary } from '@bottlenet/load-monitor';
-import { objectiveValue, selectPartition, uplinkPreset, type Prediction, type Uplink, type UplinkPresetName } from '@bottlenet/planner';
+import { objectiveValue, selectPartition, uplinkPreset, type Prediction, type Uplink } from '@bottlenet/planner';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { CandidatePredictionBodyT, CloudViewBodyT, PlanReplyBodyT, PlanRequestBodyT } from '../http/schemas.js';
 import { buildCandidates, toPlannerId, toWireId, type ProfileDefaults } from './candidates.js';
@@ -101,7 +101,7 @@ function toUplink(u: PlanRequestBodyT['uplink']): Uplink {
     }
     return { name: 'custom', bandwidthMbps: u.bandwidthMbps, rttMs: u.rttMs ?? 0, alphaMwPerMbps: u.alphaMwPerMbps, betaMw: u.betaMw };
   }
-  return uplinkPreset(u.network as UplinkPresetName, over);
+  return uplinkPreset(u.network, over);
 }
 
 function meanService(s: CloudSummary): number {

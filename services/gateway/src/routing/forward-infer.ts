@@ -82,7 +82,8 @@ function callInfer(worker: WorkerEntry, request: InferRequest, deadlineAtMs: num
 /** A gRPC status from a worker as a MeshError; the code is the same number, the trailers give type and retry hint. */
 export function toMeshError(err: ServiceError | null, worker: WorkerEntry): MeshError {
   if (err === null) return new MeshError(Code.Internal, `worker ${worker.id} returned no reply`, { type: 'empty_reply' });
-  const code = Number.isInteger(err.code) && err.code >= 1 && err.code <= 16 ? (err.code as number as Code) : Code.Unknown;
+  const n: number = err.code;
+  const code = Number.isInteger(n) && n >= 1 && n <= 16 ? (n as Code) : Code.Unknown;
   const type = err.metadata?.get(ERROR_TYPE_METADATA_KEY)[0];
   const retry = Number(err.metadata?.get(RETRY_AFTER_METADATA_KEY)[0]);
   const message = err.details || err.message;

@@ -40,6 +40,7 @@ export class CloudViewStore {
         reconnectBaseMs: options.reconnectBaseMs,
         reconnectMaxMs: options.reconnectMaxMs,
         connectionName: `gateway-${role}`,
+        lazy: true,
         onReconnect: (attempt, delayMs) => {
           options.metrics.redisReconnects.inc();
           if (role === 'reader' && (attempt === 1 || attempt % 10 === 0)) options.logger.warn({ attempt, delayMs }, 'redis unreachable; serving the last view');
@@ -64,8 +65,9 @@ export class CloudViewStore {
     this.#subscriber.on('message', (_channel: string, message: string) => this.#accept(message, 'pubsub'));
   }
 
-  /** Starts the periodic re-read. */
+  /** Connects (without waiting: Redis may be down) and starts the periodic re-read. */
   start(): void {
+    for (const r of [this.#reader, this.#subscriber]) r.connect().catch(() => undefined); // retried by the retry strategy
     const loop = (): void => {
       this.#timer = setTimeout(() => {
         void this.refresh().finally(() => {

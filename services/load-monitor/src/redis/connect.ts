@@ -8,6 +8,8 @@ export interface ConnectRedisOptions {
   /** Called before each reconnect attempt. */
   onReconnect?: (attempt: number, delayMs: number) => void;
   connectionName?: string;
+  /** Do not connect until `connect()` is called. @default false */
+  lazy?: boolean;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface ConnectRedisOptions {
  */
 export function connectRedis(options: ConnectRedisOptions): Redis {
   return new Redis(options.url, {
-    lazyConnect: false,
+    lazyConnect: options.lazy ?? false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 1000,

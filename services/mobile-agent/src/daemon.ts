@@ -4,7 +4,7 @@ import { Code, MeshError } from '@bottlenet/errors';
 import { applyEnv, compileAgentConfig, readAgentEnv, type CompiledAgentConfig } from './config/index.js';
 import { MobileAgent } from './agent/agent.js';
 import { createHttpApi } from './api/index.js';
-import { OnnxModelRuntime, createAgentCodec, type ImageInput } from './runtime/index.js';
+import { OnnxModelRuntime, SlowedRuntime, createAgentCodec, type ImageInput, type ModelRuntime } from './runtime/index.js';
 
 /** A running agent: the core, its local API's address, and how to stop both. */
 export interface RunningAgent {
@@ -42,7 +42,9 @@ export function loadAgentConfig(options: { file?: string | undefined; overrides?
 /** Opens the model repository, calibrates, plans once and serves the local API. */
 export async function startAgent(config: CompiledAgentConfig, options: { logger?: Logger; samples?: readonly ImageInput[] } = {}): Promise<RunningAgent> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'mobile-agent', device: config.deviceId } });
-  const runtime = await OnnxModelRuntime.open(config.modelRepo, { executionProviders: config.executionProviders, intraOpThreads: config.intraOpThreads });
+  const onnx = await OnnxModelRuntime.open(config.modelRepo, { executionProviders: config.executionProviders, intraOpThreads: config.intraOpThreads });
+  const runtime: ModelRuntime = config.emulation.deviceSlowdown > 1 ? new SlowedRuntime(onnx, config.emulation.deviceSlowdown) : onnx;
+  if (config.emulation.deviceSlowdown > 1) logger.warn({ factor: config.emulation.deviceSlowdown }, 'emulating a slower device: session runs are stretched');
   const agent = new MobileAgent({ config, runtime, codec: createAgentCodec(runtime.model.codec), logger });
   try {
     await agent.start(options.samples);

@@ -176,7 +176,12 @@ export class MobileAgent extends EventEmitter {
         serverMs = (r.value.timings?.totalUs ?? 0) / 1000;
         bytesSent = r.bytes;
         top = r.value.topK.map((s) => ({ classIndex: s.classIndex, label: s.label, score: s.score }));
-        this.uplink.observeTransfer(r.bytes, networkMs - serverMs);
+        if (this.emulator !== undefined) {
+          // the link's bandwidth is known: what is left is round trip plus the path through gateway and gRPC
+          this.uplink.observeRtt(networkMs - serverMs - this.emulator.transmitMs(r.bytes));
+        } else {
+          this.uplink.observeTransfer(r.bytes, networkMs - serverMs);
+        }
         this.updateBytes(candidate, r.bytes);
       } catch (err) {
         const e = MeshError.from(err);
@@ -233,7 +238,7 @@ export class MobileAgent extends EventEmitter {
   currentUplink(): Uplink {
     const base = this.link ?? { ...LINK_PRESETS.wifi, name: 'measured' };
     const bw = this.emulator !== undefined ? base.bandwidthMbps : (this.uplink.bandwidthMbps ?? base.bandwidthMbps);
-    const rtt = this.emulator !== undefined ? base.rttMs : (this.uplink.rttMs ?? base.rttMs);
+    const rtt = this.uplink.rttMs ?? base.rttMs;
     return { name: base.name, bandwidthMbps: bw, rttMs: rtt, alphaMwPerMbps: base.alphaU, betaMw: base.beta };
   }
 
@@ -311,7 +316,7 @@ export class MobileAgent extends EventEmitter {
     let nextMs = cfg.control.planIntervalMs;
     try {
       const r = await this.client.plan(this.planRequest(mobileLoad), Math.min(cfg.control.requestTimeoutMs, 2000));
-      this.uplink.observeRtt(r.totalMs);
+      if (this.emulator === undefined) this.uplink.observeRtt(r.totalMs);
       this.cloud = r.value.cloud;
       this.gatewayReachable = true;
       this.backoff.succeed();

@@ -65,6 +65,17 @@ export const AgentConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    emulation: Type.Object(
+      {
+        deviceSlowdown: Type.Number({
+          minimum: 1,
+          maximum: 1000,
+          default: 1,
+          description: 'emulate a slower device: every session run takes this many times as long (demos and tests on a fast host)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },

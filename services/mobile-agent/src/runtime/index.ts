@@ -1,5 +1,6 @@
 export { OnnxModelRuntime } from './onnx-runtime.js';
 export type { OnnxRuntimeOptions } from './onnx-runtime.js';
+export { SlowedRuntime } from './slowed-runtime.js';
 export { createAgentCodec } from './codec-adapter.js';
 export { decodePnm, encodePnm, isPnm } from './pnm.js';
 export { topK } from './top-k.js';

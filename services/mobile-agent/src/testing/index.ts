@@ -5,3 +5,5 @@ export { startMesh } from './mesh.js';
 export type { Mesh, MeshOptions } from './mesh.js';
 export { spawnProc, freePort } from './proc.js';
 export type { Proc } from './proc.js';
+export { buildLoadBodies, startLoad } from './load-gen.js';
+export type { LoadGenerator } from './load-gen.js';

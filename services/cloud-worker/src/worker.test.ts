@@ -174,6 +174,8 @@ describe('a serving worker', () => {
     assert.match(text, /bottlenet_worker_queue_duration_seconds_bucket/);
     assert.match(text, /bottlenet_worker_compute_duration_seconds_bucket/);
     assert.match(text, /bottlenet_worker_ready\{[^}]*\} 1/);
+    assert.match(text, /bottlenet_worker_queue_depth\{[^}]*partition="rb3"[^}]*\} 0/);
+    assert.match(text, /bottlenet_worker_in_flight_requests\{[^}]*partition="cloud"[^}]*\} 0/);
     if (!existsSync('/usr/bin/promtool')) {
       t.skip('promtool not installed');
       return;

@@ -52,6 +52,9 @@ export async function startWorker(config: CompiledWorkerConfig, options: StartWo
     defaultMetrics: options.defaultMetrics ?? true,
   });
   const host = new ModelHost({ config, metrics, logger });
+  metrics.setSampler(() =>
+    host.partitions().map((p) => ({ labels: p.labels, queueDepth: p.batcher.queueDepth, inFlight: p.batcher.inFlight })),
+  );
   const health = new HealthState();
   let state: 'loading' | 'serving' | 'draining' | 'stopped' = 'loading';
   let grpcPort = 0;

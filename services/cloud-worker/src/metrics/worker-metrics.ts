@@ -7,6 +7,13 @@ export interface PartitionLabels {
   readonly partition: string;
 }
 
+/** One partition's live numbers for the gauges. */
+export interface PartitionGaugeSample {
+  readonly labels: PartitionLabels;
+  readonly queueDepth: number;
+  readonly inFlight: number;
+}
+
 const durationBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /**
@@ -26,6 +33,7 @@ export class WorkerMetrics {
   readonly dropped: Counter<'model' | 'version' | 'partition' | 'reason'>;
   readonly ready: Gauge;
   readonly modelLoads: Counter<'model' | 'version' | 'result'>;
+  private sampler: (() => Iterable<PartitionGaugeSample>) | undefined;
 
   constructor(options: { maxBatchSize: number; workerId: string; defaultMetrics?: boolean }) {
     const registers = [this.registry];
@@ -37,17 +45,20 @@ export class WorkerMetrics {
       labelNames: [...partitionLabels, 'code'],
       registers,
     });
+    // Both gauges are sampled from the batchers at scrape time.
     this.queueDepth = new Gauge({
       name: 'bottlenet_worker_queue_depth',
       help: 'Requests waiting in the partition batcher queue.',
       labelNames: partitionLabels,
       registers,
+      collect: () => this.sampleInto(this.queueDepth, (s) => s.queueDepth),
     });
     this.inFlight = new Gauge({
       name: 'bottlenet_worker_in_flight_requests',
       help: 'Requests inside a session run.',
       labelNames: partitionLabels,
       registers,
+      collect: () => this.sampleInto(this.inFlight, (s) => s.inFlight),
     });
     this.batchSize = new Histogram({
       name: 'bottlenet_worker_batch_size',
@@ -95,6 +106,16 @@ export class WorkerMetrics {
       registers,
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the queue-depth and in-flight gauges read their values at scrape time. */
+  setSampler(sampler: () => Iterable<PartitionGaugeSample>): void {
+    this.sampler = sampler;
+  }
+
+  private sampleInto(gauge: Gauge<'model' | 'version' | 'partition'>, pick: (s: PartitionGaugeSample) => number): void {
+    gauge.reset();
+    for (const s of this.sampler?.() ?? []) gauge.labels(s.labels).set(pick(s));
   }
 
   /** The Prometheus text exposition. */

@@ -6,3 +6,7 @@ export { startRedis } from './redis.js';
 export type { RedisHandle, StartRedisOptions } from './redis.js';
 export { freePort } from './free-port.js';
 export { redisSkipReason, redisServerPath } from './gates.js';
+export { startLoadMonitor, startGateway, startCloudWorker, cloudWorkerSkipReason, TINY_MODEL_DIR } from './services.js';
+export type { ServiceHandle } from './services.js';
+export { startTestInferenceServer } from './test-inference-server.js';
+export type { TestInferenceServer, TestInferenceServerOptions } from './test-inference-server.js';

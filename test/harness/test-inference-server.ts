@@ -41,6 +41,8 @@ export interface TestInferenceServerOptions {
   /** @default port 0 */
   port?: number;
   load?: Partial<LoadReport>;
+  /** The model it claims to serve (partitions rb1, rb3 and cloud). @default "test-model" version "1" */
+  model?: string;
 }
 
 export async function startTestInferenceServer(options: TestInferenceServerOptions): Promise<TestInferenceServer> {
@@ -50,13 +52,14 @@ export async function startTestInferenceServer(options: TestInferenceServerOptio
   let lastRequest: InferRequest | undefined;
   let lastDeadlineMs = Infinity;
   let address = '';
+  const model = options.model ?? 'test-model';
   const report = (): LoadReport => ({
     workerId: options.workerId,
     address,
-    models: [{ name: 'test-model', version: '1', partitionIds: ['rb1', 'cloud'] }],
+    models: [{ name: model, version: '1', partitionIds: ['rb1', 'rb3', 'cloud'] }],
     partitions: [
-      { model: 'test-model', version: '1', partitionId: 'rb1', queueDepth: 0, inFlight: 0, ewmaServiceMs: 2, ewmaBatchSize: 1, ewmaQueueMs: 0, maxBatchSize: 4, completedTotal: inferCalls },
-      { model: 'test-model', version: '1', partitionId: 'cloud', queueDepth: 0, inFlight: 0, ewmaServiceMs: 5, ewmaBatchSize: 1, ewmaQueueMs: 0, maxBatchSize: 4, completedTotal: 0 },
+      { model, version: '1', partitionId: 'rb1', queueDepth: 0, inFlight: 0, ewmaServiceMs: 2, ewmaBatchSize: 1, ewmaQueueMs: 0, maxBatchSize: 4, completedTotal: inferCalls },
+      { model, version: '1', partitionId: 'cloud', queueDepth: 0, inFlight: 0, ewmaServiceMs: 5, ewmaBatchSize: 1, ewmaQueueMs: 0, maxBatchSize: 4, completedTotal: 0 },
     ],
     inFlight: 0,
     capacity: 8,

@@ -67,7 +67,7 @@ export class LoadMonitor {
     this.#discoveries = [
       ...(d.static.length > 0 ? [staticDiscovery(d.static)] : []),
       ...d.dns.map((t) => dnsDiscovery({ name: t.name, port: t.port, servers: t.servers, logger: this.#log })),
-      ...(d.registry ? [registryDiscovery({ redis: this.#redis, keys: this.#keys, logger: this.#log })] : []),
+      ...(d.registry ? [registryDiscovery({ redis: this.#redis, keys: this.#keys, logger: this.#log, graceMs: d.registryGraceMs })] : []),
     ];
   }
 

@@ -105,13 +105,10 @@ describe('gateway HTTP surface', () => {
   });
 
   test('429 with Retry-After past the per-key rate', async () => {
-    const codes: number[] = [];
-    let last;
-    for (let i = 0; i < 4; i++) {
-      last = await gw.app.inject({ method: 'GET', url: '/v1/models', headers: auth(SLOW) });
-      codes.push(last.statusCode);
-    }
-    assert.deepEqual(codes, [200, 200, 429, 429]);
+    const replies = [];
+    for (let i = 0; i < 4; i++) replies.push(await gw.app.inject({ method: 'GET', url: '/v1/models', headers: auth(SLOW) }));
+    assert.deepEqual(replies.map((r) => r.statusCode), [200, 200, 429, 429]);
+    const last = replies[3]!;
     expectError(last, 429, 'resource_exhausted', /rate limit of 2 requests\/s for API key "slow"/, 'rate_limited');
     assert.equal(last.headers['retry-after'], '1');
   });

@@ -55,7 +55,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: GatewayContext)
             accuracy: p.accuracy,
             meanBytes: p.meanBytes,
           })),
-          cloudOnly: ctx.pool.pick(m.name, m.version, 'cloud') !== undefined,
+          cloudOnly: ctx.pool.serves(m.name, m.version, 'cloud'),
           ...(m.profiles === undefined ? {} : { profiles: m.profiles }),
         })),
     }),

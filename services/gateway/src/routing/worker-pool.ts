@@ -90,7 +90,8 @@ export class WorkerPool {
 
   /**
    * The least-loaded ready worker that serves `model` (any version when `version` is "") and
-   * `partitionId`, not in `exclude` and not suspect; undefined when there is none.
+   * `partitionId` and is not in `exclude`; undefined when there is none. Suspect workers (recently
+   * UNAVAILABLE) are chosen only when every other candidate is suspect too.
    */
   pick(model: string, version: string, partitionId: string, exclude?: ReadonlySet<string>): WorkerEntry | undefined {
     const now = Date.now();
@@ -99,8 +100,10 @@ export class WorkerPool {
     let ties = 0;
     const offset = this.#rr++;
     for (const e of this.#workers.values()) {
-      if (!e.ready || e.suspectUntilMs > now || exclude?.has(e.id) || !serves(e, model, version, partitionId)) continue;
-      const score = (e.queueDepth + e.inFlight + e.outstanding) / Math.max(1, e.capacity);
+      if (!e.ready || exclude?.has(e.id) || !serves(e, model, version, partitionId)) continue;
+      // A suspect worker scores behind every healthy one, and among suspects by load.
+      const suspect = e.suspectUntilMs > now ? 1e9 : 0;
+      const score = suspect + (e.queueDepth + e.inFlight + e.outstanding) / Math.max(1, e.capacity);
       if (score < bestScore) {
         best = e;
         bestScore = score;
@@ -114,9 +117,9 @@ export class WorkerPool {
     return best;
   }
 
-  /** True when some ready worker serves the model (any partition). */
-  servesModel(model: string): boolean {
-    for (const e of this.#workers.values()) if (e.ready && e.models.some((m) => m.name === model)) return true;
+  /** True when some ready worker serves the partition of the model version. */
+  serves(model: string, version: string, partitionId: string): boolean {
+    for (const e of this.#workers.values()) if (e.ready && serves(e, model, version, partitionId)) return true;
     return false;
   }
 

@@ -37,6 +37,11 @@ export const LoadMonitorConfigSchema = Type.Object(
         dns: Type.Array(DnsTargetSchema, { default: [] }),
         /** Read workers' self-registrations (`<prefix>registry:<id>` keys with a TTL). @default false */
         registry: Type.Boolean({ default: false }),
+        /**
+         * A registered worker stays a target until its registration has been missing this long (covers a
+         * Redis restart, after which workers re-register within a third of their TTL). @default 3000
+         */
+        registryGraceMs: Type.Integer({ minimum: 0, default: 3000 }),
         /** How often DNS names and the registry are re-read. @default 2000 */
         refreshMs: Type.Integer({ minimum: 10, default: 2000 }),
       },

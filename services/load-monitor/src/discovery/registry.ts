@@ -5,11 +5,13 @@ import type { Discovery, Target } from './target.js';
 
 /**
  * Workers that registered themselves in Redis: `<prefix>registry:<workerId>` = `host:port`, written with
- * a TTL and refreshed by the worker (see {@link registerWorker}). A registration that is not refreshed
- * expires, and the worker leaves. A Redis outage keeps the last answer.
+ * a TTL and refreshed by the worker (see {@link registerWorker}). A worker stays a target until its
+ * registration has been missing for `graceMs`, so that a Redis restart (which loses every registration
+ * until the workers refresh them) does not empty the tier; a Redis outage keeps the last answer.
  */
-export function registryDiscovery(options: { redis: Redis; keys: RedisKeys; logger: Logger }): Discovery {
+export function registryDiscovery(options: { redis: Redis; keys: RedisKeys; logger: Logger; graceMs: number }): Discovery {
   let last: readonly Target[] = [];
+  const seenAt = new Map<string, number>();
   return {
     name: 'registry',
     async discover() {
@@ -22,8 +24,10 @@ export function registryDiscovery(options: { redis: Redis; keys: RedisKeys; logg
           found.push(...keys);
         } while (cursor !== '0');
         const values = found.length === 0 ? [] : await options.redis.mget(found);
-        const addresses = values.filter((v): v is string => typeof v === 'string' && /^[^\s:]+:\d{1,5}$/.test(v));
-        last = [...new Set(addresses)].sort().map((address) => ({ address, source: 'registry' as const }));
+        const now = Date.now();
+        for (const v of values) if (typeof v === 'string' && /^[^\s:]+:\d{1,5}$/.test(v)) seenAt.set(v, now);
+        for (const [address, at] of seenAt) if (now - at > options.graceMs) seenAt.delete(address);
+        last = [...seenAt.keys()].sort().map((address) => ({ address, source: 'registry' as const }));
       } catch (err) {
         options.logger.warn({ err }, 'registry discovery failed; keeping the last answer');
       }

@@ -53,15 +53,28 @@ def cmd_train_base(a: argparse.Namespace) -> int:
     seed_everything(a.seed)
     tr, te = _datasets(a)
     spec_in = D.input_spec_of(tr)
-    spec = BaseSpec(a.arch, a.width, len(D.classes_of(tr)), spec_in.shape[0], tuple(spec_in.shape))
+    spec = BaseSpec(a.arch, a.width, len(D.classes_of(tr)), spec_in.shape[0], tuple(spec_in.shape),
+                    a.zero_init_residual)
     model = spec.build()
+    prior_epochs = 0.0
+    if a.init:
+        ispec, init_model, imeta = load_base(a.init)
+        if (ispec.arch, ispec.width, ispec.num_classes, tuple(ispec.input_shape)) != (
+                spec.arch, spec.width, spec.num_classes, tuple(spec.input_shape)):
+            raise SystemExit(f"--init {a.init} is a {ispec.arch} width {ispec.width} for {ispec.input_shape}, "
+                             f"not {spec.arch} width {spec.width} for {spec.input_shape}")
+        model.load_state_dict(init_model.state_dict())
+        prior_epochs = float(imeta.get("epochs") or 0.0)
+        _log(f"continuing from {a.init} ({prior_epochs} epochs so far)")
     _log(f"training {a.arch} width {a.width} on {len(tr)} samples for {a.epochs} epochs")
     res = train(model, tr, TrainConfig(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
                                        checkpoint=a.out + ".ckpt", show_progress=not a.no_progress, log=_log))
     acc = evaluate(model, te).accuracy
     _log(f"baseline accuracy {acc:.4f} on {len(te)} test samples")
-    save_base(a.out, spec, model, {"accuracy": acc, "epochs": res.epochs_run, "data": a.data,
-                                   "command": _command(), "classes": D.classes_of(tr),
+    save_base(a.out, spec, model, {"accuracy": acc, "epochs": prior_epochs + res.epochs_run, "data": a.data,
+                                   "command": _command(), "initCommand": (load_base(a.init)[2].get("command")
+                                                                         if a.init else None),
+                                   "classes": D.classes_of(tr),
                                    "input": spec_in.manifest()})
     print(json.dumps({"baselineAccuracy": acc, "epochs": res.epochs_run, "out": a.out}))
     return 0
@@ -160,9 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--arch", default="resnet-small", choices=["resnet-small", "resnet50"],
                    help="resnet-small: 4 basic blocks for 28x28; resnet50: 16 bottleneck blocks 3-4-6-3")
     t.add_argument("--width", type=int, default=16, help="base width (resnet50 full width is 64)")
+    t.add_argument("--zero-init-residual", action="store_true",
+                   help="start every residual block as the identity (helps deep, narrow nets train quickly)")
     t.add_argument("--epochs", type=float, default=4, help="training epochs (fractions allowed)")
     t.add_argument("--batch-size", type=int, default=128)
     t.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (AdamW, one-cycle)")
+    t.add_argument("--init", help="start from this base network's weights (continue training)")
     t.add_argument("--out", required=True, help="base network file (.pt)")
     t.set_defaults(fn=cmd_train_base)
 

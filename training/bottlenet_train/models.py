@@ -86,6 +86,7 @@ class ResNet(nn.Module):
         in_channels: int = 3,
         base_width: int = 64,
         stem: str = "imagenet",
+        zero_init_residual: bool = False,
     ) -> None:
         super().__init__()
         if stem == "imagenet":
@@ -115,6 +116,10 @@ class ResNet(nn.Module):
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        if zero_init_residual:  # each block starts as the identity (torchvision's option; deep nets train faster)
+            for m in self.blocks:
+                last = m.bn3 if isinstance(m, Bottleneck) else m.bn2
+                nn.init.zeros_(last.weight)
 
     @property
     def num_blocks(self) -> int:
@@ -144,23 +149,29 @@ class ResNet(nn.Module):
         return tuple(y.shape[1:])  # type: ignore[return-value]
 
 
-def resnet50(num_classes: int = 1000, in_channels: int = 3, base_width: int = 64) -> ResNet:
+def resnet50(num_classes: int = 1000, in_channels: int = 3, base_width: int = 64,
+             zero_init_residual: bool = False) -> ResNet:
     """ResNet-50 (16 bottleneck blocks, 3-4-6-3); base_width=64 is torchvision's full width."""
-    return ResNet(Bottleneck, [3, 4, 6, 3], num_classes, in_channels, base_width, stem="imagenet")
+    return ResNet(Bottleneck, [3, 4, 6, 3], num_classes, in_channels, base_width, stem="imagenet",
+                  zero_init_residual=zero_init_residual)
 
 
-def resnet_small(num_classes: int = 10, in_channels: int = 1, base_width: int = 16) -> ResNet:
+def resnet_small(num_classes: int = 10, in_channels: int = 1, base_width: int = 16,
+                 zero_init_residual: bool = False) -> ResNet:
     """Four basic blocks (1-1-1-1) for native 28x28 inputs: RB1 28x28, RB2 14x14, RB3 7x7, RB4 4x4."""
-    return ResNet(BasicBlock, [1, 1, 1, 1], num_classes, in_channels, base_width, stem="small")
+    return ResNet(BasicBlock, [1, 1, 1, 1], num_classes, in_channels, base_width, stem="small",
+                  zero_init_residual=zero_init_residual)
 
 
 ARCHS = {"resnet50": resnet50, "resnet-small": resnet_small}
 
 
-def build_arch(arch: str, num_classes: int, in_channels: int, base_width: int) -> ResNet:
+def build_arch(arch: str, num_classes: int, in_channels: int, base_width: int,
+               zero_init_residual: bool = False) -> ResNet:
     if arch not in ARCHS:
         raise ValueError(f"unknown arch {arch!r} (expected one of {sorted(ARCHS)})")
-    return ARCHS[arch](num_classes=num_classes, in_channels=in_channels, base_width=base_width)
+    return ARCHS[arch](num_classes=num_classes, in_channels=in_channels, base_width=base_width,
+                       zero_init_residual=zero_init_residual)
 
 
 class Reduction(nn.Module):

@@ -24,9 +24,10 @@ class BaseSpec:
     num_classes: int
     in_channels: int
     input_shape: Tuple[int, int, int]
+    zero_init_residual: bool = False
 
     def build(self) -> ResNet:
-        return build_arch(self.arch, self.num_classes, self.in_channels, self.width)
+        return build_arch(self.arch, self.num_classes, self.in_channels, self.width, self.zero_init_residual)
 
 
 def save_base(path: str, spec: BaseSpec, model: ResNet, meta: Dict[str, Any]) -> None:

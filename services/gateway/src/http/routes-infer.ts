@@ -42,7 +42,9 @@ export function registerInferRoute(app: FastifyInstance, ctx: GatewayContext): v
       const result = await forwardInfer({
         pool: ctx.pool,
         metrics: ctx.metrics,
-        request: { ...msg, requestId: msg.requestId || req.id },
+        request: msg,
+        requestBytes: req.body,
+        requestId: msg.requestId || req.id,
         deadlineAtMs: arrivedAtMs + budget,
         suspectMs: ctx.config.infer.suspectMs,
         signal: abort.signal,
@@ -57,7 +59,7 @@ export function registerInferRoute(app: FastifyInstance, ctx: GatewayContext): v
       if ((req.headers.accept ?? '').includes('application/json')) {
         return reply.type('application/json').send(InferReply.toJSON(result.reply));
       }
-      return reply.type(PROTOBUF).send(Buffer.from(InferReply.encode(result.reply).finish()));
+      return reply.type(PROTOBUF).send(result.replyBytes);
     },
   );
 }

@@ -1,11 +1,14 @@
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { Code, MeshError, codeToString } from '@bottlenet/errors';
-import { ERROR_TYPE_METADATA_KEY, RETRY_AFTER_METADATA_KEY, type InferReply, type InferRequest } from '@bottlenet/protocol';
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { ERROR_TYPE_METADATA_KEY, InferReply, InferenceServiceService, RETRY_AFTER_METADATA_KEY, type InferRequest } from '@bottlenet/protocol';
 import type { GatewayMetrics } from '../metrics.js';
 import type { WorkerEntry, WorkerPool } from './worker-pool.js';
 
 export interface ForwardResult {
   readonly reply: InferReply;
+  /** The worker's reply exactly as it sent it (protobuf InferReply). */
+  readonly replyBytes: Buffer;
   readonly worker: WorkerEntry;
   readonly attempts: number;
 }
@@ -13,8 +16,12 @@ export interface ForwardResult {
 export interface ForwardOptions {
   pool: WorkerPool;
   metrics: GatewayMetrics;
-  /** The request as it goes to the worker (timeoutMs is rewritten per attempt). */
+  /** The request, decoded (for routing). */
   request: InferRequest;
+  /** The request's protobuf bytes as the caller sent them; forwarded with two fields appended. */
+  requestBytes: Buffer;
+  /** The request id the worker gets (the caller's, or the gateway's when the caller sent none). */
+  requestId: string;
   /** Absolute deadline, ms since the epoch. */
   deadlineAtMs: number;
   suspectMs: number;
@@ -50,10 +57,12 @@ export async function forwardInfer(o: ForwardOptions): Promise<ForwardResult> {
     tried.add(worker.id);
     if (attempt > 1) o.metrics.retries.inc();
     try {
-      const reply = await callInfer(worker, { ...r, timeoutMs: Math.max(1, Math.floor(remaining)) }, o.deadlineAtMs, o.signal);
+      const bytes = withOverrides(o.requestBytes, Math.max(1, Math.floor(remaining)), o.requestId);
+      const replyBytes = await callInfer(worker, bytes, o.deadlineAtMs, o.signal);
+      const reply = InferReply.decode(replyBytes);
       o.metrics.upstream.inc({ worker: worker.id, code: 'ok' });
       o.pool.applyHint(worker, reply.load);
-      return { reply, worker, attempts: attempt };
+      return { reply, replyBytes, worker, attempts: attempt };
     } catch (err) {
       const e = err as MeshError;
       o.metrics.upstream.inc({ worker: worker.id, code: codeToString(e.code) });
@@ -65,10 +74,22 @@ export async function forwardInfer(o: ForwardOptions): Promise<ForwardResult> {
   throw lastError ?? new MeshError(Code.Unavailable, 'no worker answered', { type: 'no_worker' });
 }
 
-function callInfer(worker: WorkerEntry, request: InferRequest, deadlineAtMs: number, signal: AbortSignal | undefined): Promise<InferReply> {
+/**
+ * The caller's bytes with `timeout_ms` (field 6) and `request_id` (field 7) appended: for a scalar field
+ * the last occurrence wins in protobuf, so the payload is forwarded without being decoded and re-encoded.
+ */
+function withOverrides(bytes: Buffer, timeoutMs: number, requestId: string): Buffer {
+  const tail = new BinaryWriter().uint32((6 << 3) | 0).uint32(timeoutMs).uint32((7 << 3) | 2).string(requestId).finish();
+  return Buffer.concat([bytes, tail]);
+}
+
+const INFER_PATH = InferenceServiceService.infer.path;
+const identity = (b: Buffer): Buffer => b;
+
+function callInfer(worker: WorkerEntry, request: Buffer, deadlineAtMs: number, signal: AbortSignal | undefined): Promise<Buffer> {
   worker.outstanding++;
-  return new Promise<InferReply>((resolve, reject) => {
-    const call = worker.client.infer(request, new Metadata(), { deadline: deadlineAtMs }, (err: ServiceError | null, reply?: InferReply) => {
+  return new Promise<Buffer>((resolve, reject) => {
+    const call = worker.client.makeUnaryRequest(INFER_PATH, identity, identity, request, new Metadata(), { deadline: deadlineAtMs }, (err: ServiceError | null, reply?: Buffer) => {
       worker.outstanding--;
       signal?.removeEventListener('abort', onAbort);
       if (err === null && reply !== undefined) resolve(reply);

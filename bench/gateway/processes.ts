@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(new URL('.', import.meta.url).pathname, '../..');
+
+/** A child process of the bench, stopped by SIGTERM (SIGKILL after 5 s). */
+export interface Child {
+  readonly name: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const children: Child[] = [];
+
+/** Starts `command args` and resolves with the first stdout/stderr match of `ready`. */
+export async function start(name: string, command: string, args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 60_000): Promise<{ proc: Child; match: RegExpMatchArray }> {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const proc: Child = {
+    name,
+    child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+  children.push(proc);
+  const match = await new Promise<RegExpMatchArray>((resolveMatch, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready in ${String(timeoutMs)} ms:\n${out.slice(-2000)}`)), timeoutMs);
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolveMatch(m);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then(() => reject(new Error(`${name} exited before ready:\n${out.slice(-2000)}`)));
+  });
+  return { proc, match };
+}
+
+/** Stops every child the bench started. */
+export async function stopAll(): Promise<void> {
+  await Promise.all(children.map((c) => c.stop()));
+}
+
+export function tsx(entry: string, args: string[] = []): string[] {
+  return ['--conditions=source', '--import', 'tsx', entry, ...args];
+}
+
+export function writeJson(name: string, value: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), `bn-bench-${name}-`)), `${name}.json`);
+  writeFileSync(file, JSON.stringify(value));
+  return file;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const p = typeof a === 'object' && a !== null ? a.port : 0;
+      s.close(() => res(p));
+    });
+  });
+}

@@ -76,6 +76,9 @@ async function main(): Promise<number> {
     /"port":(\d+)[^\n]*"msg":"gateway listening"/,
   );
   const gwUrl = `http://127.0.0.1:${gateway.match[1]!}`;
+  const baseArgs = tsx('bench/gateway/baseline-server.ts');
+  const baseline = await start('baseline', pin ? pin[0] : process.execPath, pin ? [...pin[1], process.execPath, ...baseArgs] : baseArgs, {}, /baseline listening (\d+)/);
+  const baseUrl = `http://127.0.0.1:${baseline.match[1]!}`;
   for (let i = 0; ; i++) {
     const r = (await (await fetch(`${gwUrl}/readyz`)).json()) as { workers: number };
     if (r.workers >= 1) break;
@@ -112,12 +115,22 @@ async function main(): Promise<number> {
     await viaGateway();
   }
   const gwPid = gateway.proc.child.pid!;
+  const baseHttp = new Client(baseUrl, { pipelining: 1 });
+  const bare = async (): Promise<number> => {
+    const t0 = performance.now();
+    const r = await baseHttp.request({ path: '/', method: 'POST', headers, body });
+    await r.body.arrayBuffer();
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 300; i++) await bare();
+  const bms: number[] = [];
   const dms: number[] = [];
   const gms: number[] = [];
   let gwCpu = 0;
   const block = 100;
   for (let done = 0; done < REQUESTS; done += block) {
     for (let i = 0; i < block; i++) dms.push(await direct());
+    for (let i = 0; i < block; i++) bms.push(await bare());
     const c0 = cpuSeconds(gwPid);
     for (let i = 0; i < block; i++) gms.push(await viaGateway());
     gwCpu += cpuSeconds(gwPid) - c0;
@@ -127,9 +140,11 @@ async function main(): Promise<number> {
   const added = p50g - p50d;
   log(`infer direct   p50=${p50d.toFixed(3)} ms p99=${percentile(dms, 99).toFixed(3)} ms (n=${String(dms.length)})`);
   log(`infer gateway  p50=${p50g.toFixed(3)} ms p99=${percentile(gms, 99).toFixed(3)} ms (n=${String(gms.length)})`);
+  log(`calibration: bare node:http round trip with the same body p50=${percentile(bms, 50).toFixed(3)} ms (the HTTP hop alone; the gateway adds this hop by design)`);
   log(`gateway CPU per /v1/infer: ${((gwCpu / gms.length) * 1e6).toFixed(0)} us (user+system, whole process)`);
   log(`added_p50_ms=${added.toFixed(3)} limit < ${String(LIMITS.addedP50Ms)} -> ${added < LIMITS.addedP50Ms ? 'ok' : 'FAIL'}`);
   await http.close();
+  await baseHttp.close();
   grpc.close();
 
   // --- /v1/plan throughput ------------------------------------------------------------------------
@@ -145,6 +160,9 @@ async function main(): Promise<number> {
   if (check.status !== 200) throw new Error(`plan answered ${String(check.status)}: ${await check.text()}`);
   const planned = (await check.json()) as { chosen: { candidateId: string }; candidates: unknown[] };
   log(`plan: chosen ${planned.chosen.candidateId} of ${String(planned.candidates.length)} candidates`);
+  const base = await autocannon({ url: baseUrl, method: 'POST', headers: { 'content-type': 'application/json' }, body: planBody, connections: CONNECTIONS, duration: SECONDS });
+  const baseRps = base.requests.total / (base.duration || SECONDS);
+  log(`calibration: bare node:http on the same core: ${baseRps.toFixed(0)} req/s (the ceiling of any Node HTTP service here, now)`);
   const planCpu0 = cpuSeconds(gwPid);
   const result = await autocannon({
     url: `${gwUrl}/v1/plan`,
@@ -160,6 +178,7 @@ async function main(): Promise<number> {
   log(`gateway CPU per /v1/plan: ${cpuUs.toFixed(0)} us -> ${(1e6 / cpuUs).toFixed(0)} req/s per fully available core; load average now ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on this machine`);
   const non2xx = result.non2xx + result.errors;
   log(`plan: ${String(result.requests.total)} requests in ${String(result.duration)} s, ${String(non2xx)} errors/non-2xx, p50 ${String(result.latency.p50)} ms, gateway pinned to one core: ${pin ? 'yes (taskset -c 1)' : 'no (taskset missing)'}`);
+  log(`plan_rps / bare node:http = ${(rps / baseRps).toFixed(2)}`);
   log(`plan_rps=${rps.toFixed(0)} limit >= ${String(LIMITS.planRps)} -> ${rps >= LIMITS.planRps ? 'ok' : 'FAIL'}`);
   const ok = added < LIMITS.addedP50Ms && rps >= LIMITS.planRps && non2xx === 0;
   log(`gateway: added_p50_ms=${added.toFixed(3)} plan_rps=${rps.toFixed(0)}`);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Code, MeshError } from '@bottlenet/errors';
 import { CLOUD_ONLY_ID, InferReply, InferRequest } from '@bottlenet/protocol';
-import { forwardInfer } from '../routing/forward-infer.js';
+import { forwardInfer, type CancelHandle } from '../routing/forward-infer.js';
 import type { GatewayContext } from './context.js';
 import { ErrorBody, InferHeaders } from './schemas.js';
 
@@ -34,11 +34,13 @@ export function registerInferRoute(app: FastifyInstance, ctx: GatewayContext): v
       const msg = decode(req.body);
       check(msg, ctx);
       const budget = msg.timeoutMs > 0 ? Math.min(msg.timeoutMs, ctx.config.infer.maxTimeoutMs) : ctx.config.infer.defaultTimeoutMs;
-      const abort = new AbortController();
-      const onClose = (): void => {
-        if (!reply.raw.writableFinished) abort.abort();
-      };
-      reply.raw.once('close', onClose);
+      const cancel: CancelHandle = { cancelled: false, cancel: () => undefined };
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) {
+          cancel.cancelled = true;
+          cancel.cancel();
+        }
+      });
       const result = await forwardInfer({
         pool: ctx.pool,
         metrics: ctx.metrics,
@@ -47,7 +49,7 @@ export function registerInferRoute(app: FastifyInstance, ctx: GatewayContext): v
         requestId: msg.requestId || req.id,
         deadlineAtMs: arrivedAtMs + budget,
         suspectMs: ctx.config.infer.suspectMs,
-        signal: abort.signal,
+        cancel,
       });
       const load = result.reply.load;
       reply.header('x-bottlenet-worker', result.worker.id);

@@ -13,6 +13,12 @@ export interface ForwardResult {
   readonly attempts: number;
 }
 
+/** Set `cancelled` and call `cancel()` to cancel; `cancel` is replaced by the call in progress. */
+export interface CancelHandle {
+  cancelled: boolean;
+  cancel: () => void;
+}
+
 export interface ForwardOptions {
   pool: WorkerPool;
   metrics: GatewayMetrics;
@@ -25,8 +31,8 @@ export interface ForwardOptions {
   /** Absolute deadline, ms since the epoch. */
   deadlineAtMs: number;
   suspectMs: number;
-  /** Aborts the call when the HTTP client goes away. */
-  signal?: AbortSignal;
+  /** Cancels the call in progress when the HTTP client goes away (no AbortController: it is costly per request). */
+  cancel?: CancelHandle;
 }
 
 /**
@@ -39,6 +45,7 @@ export async function forwardInfer(o: ForwardOptions): Promise<ForwardResult> {
   let lastError: MeshError | undefined;
   for (let attempt = 1; attempt <= 2; attempt++) {
     const remaining = o.deadlineAtMs - Date.now();
+    if (o.cancel?.cancelled) throw new MeshError(Code.Canceled, 'the caller went away', { type: 'cancelled' });
     if (remaining <= 0) {
       throw new MeshError(Code.DeadlineExceeded, `the request's budget ran out in the gateway after ${String(attempt - 1)} attempt(s)`, {
         type: 'deadline',
@@ -58,7 +65,7 @@ export async function forwardInfer(o: ForwardOptions): Promise<ForwardResult> {
     if (attempt > 1) o.metrics.retries.inc();
     try {
       const bytes = withOverrides(o.requestBytes, Math.max(1, Math.floor(remaining)), o.requestId);
-      const replyBytes = await callInfer(worker, bytes, o.deadlineAtMs, o.signal);
+      const replyBytes = await callInfer(worker, bytes, o.deadlineAtMs, o.cancel);
       const reply = InferReply.decode(replyBytes);
       o.metrics.upstream.inc({ worker: worker.id, code: 'ok' });
       o.pool.applyHint(worker, reply.load);
@@ -86,17 +93,15 @@ function withOverrides(bytes: Buffer, timeoutMs: number, requestId: string): Buf
 const INFER_PATH = InferenceServiceService.infer.path;
 const identity = (b: Buffer): Buffer => b;
 
-function callInfer(worker: WorkerEntry, request: Buffer, deadlineAtMs: number, signal: AbortSignal | undefined): Promise<Buffer> {
+function callInfer(worker: WorkerEntry, request: Buffer, deadlineAtMs: number, handle: CancelHandle | undefined): Promise<Buffer> {
   worker.outstanding++;
   return new Promise<Buffer>((resolve, reject) => {
     const call = worker.client.makeUnaryRequest(INFER_PATH, identity, identity, request, new Metadata(), { deadline: deadlineAtMs }, (err: ServiceError | null, reply?: Buffer) => {
       worker.outstanding--;
-      signal?.removeEventListener('abort', onAbort);
       if (err === null && reply !== undefined) resolve(reply);
       else reject(toMeshError(err, worker));
     });
-    const onAbort = (): void => call.cancel();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (handle !== undefined) handle.cancel = () => call.cancel();
   });
 }
 

@@ -66,6 +66,9 @@ def train(model: nn.Module, ds: Dataset, cfg: TrainConfig) -> TrainResult:
     step, history = 0, []
     if cfg.checkpoint and os.path.exists(cfg.checkpoint):
         state = torch.load(cfg.checkpoint)
+        if state.get("totalSteps") != total_steps:
+            raise ValueError(f"checkpoint {cfg.checkpoint} belongs to a run of {state.get('totalSteps')} steps, "
+                             f"not {total_steps}: delete it or rerun with the same arguments")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         sched.load_state_dict(state["sched"])
@@ -101,7 +104,7 @@ def train(model: nn.Module, ds: Dataset, cfg: TrainConfig) -> TrainResult:
         if cfg.checkpoint:
             tmp = cfg.checkpoint + ".tmp"
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                        "step": step, "history": history}, tmp)
+                        "step": step, "history": history, "totalSteps": total_steps}, tmp)
             os.replace(tmp, cfg.checkpoint)
     return TrainResult(epochs_run=total_steps / steps_per_epoch, history=history)
 

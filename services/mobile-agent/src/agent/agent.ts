@@ -71,6 +71,8 @@ export class MobileAgent extends EventEmitter {
   private planning: Promise<void> | undefined;
   private lastTriggeredAt = -Infinity;
   private stopped = false;
+  private lastImage: ImageInput | undefined;
+  private probing = false;
   private readonly counts = { requests: 0, cloud: 0, mobile: 0, fallback: 0, bytes: 0, energyMj: 0 };
 
   constructor(private readonly deps: AgentDeps) {
@@ -134,6 +136,7 @@ export class MobileAgent extends EventEmitter {
     const k = options.topK ?? 5;
     // `force` runs one request on a given candidate without touching the controller (benchmarks, comparisons)
     const candidate = options.force !== undefined ? normaliseId(options.force) : this.controller.acquire();
+    this.lastImage = image;
     const x = this.deps.runtime.normalise(image);
     let sessionMs = 0;
     let networkMs = 0;
@@ -150,39 +153,12 @@ export class MobileAgent extends EventEmitter {
       answeredBy = 'mobile';
     } else {
       try {
-        let payload: InferRequest['payload'];
-        if (candidate === CLOUD_ONLY_ID) {
-          payload = { $case: 'inputImage', inputImage: asBuffer(this.deps.codec.encodeImage(image, 90)) };
-        } else {
-          const s = performance.now();
-          const features = await this.deps.runtime.runHead(candidate, x);
-          sessionMs = performance.now() - s;
-          const part = this.model.partitions.find((p) => p.id === candidate)!;
-          payload = { $case: 'featureFrame', featureFrame: asBuffer(this.deps.codec.encodeFeatures(features, part.featureShape)) };
-        }
-        const r = await this.client.infer(
-          {
-            model: this.model.name,
-            version: this.model.version,
-            partitionId: candidate,
-            payload,
-            timeoutMs: this.deps.config.control.requestTimeoutMs,
-            requestId,
-            topK: k,
-          },
-          this.deps.config.control.requestTimeoutMs,
-        );
-        networkMs = r.totalMs;
-        serverMs = (r.value.timings?.totalUs ?? 0) / 1000;
+        const r = await this.send(candidate, image, requestId, k, x);
+        networkMs = r.networkMs;
+        serverMs = r.serverMs;
+        sessionMs = r.sessionMs;
         bytesSent = r.bytes;
-        top = r.value.topK.map((s) => ({ classIndex: s.classIndex, label: s.label, score: s.score }));
-        if (this.emulator !== undefined) {
-          // the link's bandwidth is known: what is left is round trip plus the path through gateway and gRPC
-          this.uplink.observeRtt(networkMs - serverMs - this.emulator.transmitMs(r.bytes));
-        } else {
-          this.uplink.observeTransfer(r.bytes, networkMs - serverMs);
-        }
-        this.updateBytes(candidate, r.bytes);
+        top = r.top;
       } catch (err) {
         const e = MeshError.from(err);
         fallbackReason = e.type ?? codeName(e);
@@ -214,7 +190,7 @@ export class MobileAgent extends EventEmitter {
     this.counts.energyMj += r.energyMj;
     this.metrics.requests.inc({ candidate: r.candidate, answered_by: r.answeredBy });
     this.metrics.latency.observe({ candidate: r.candidate }, r.latencyMs / 1000);
-    this.metrics.overhead.observe(r.overheadMs / 1000);
+    if (r.answeredBy !== 'fallback') this.metrics.overhead.observe(r.overheadMs / 1000);
     this.metrics.uploadBytes.inc({ candidate: r.candidate }, r.bytesSent);
     this.metrics.energy.inc({ candidate: r.candidate }, r.energyMj);
     if (r.answeredBy !== 'fallback') this.updateMobileMs(r.candidate, r.mobileMs);
@@ -249,7 +225,8 @@ export class MobileAgent extends EventEmitter {
   private updateMobileMs(id: string, observedMs: number): void {
     const p = this.profiles.get(id);
     if (p === undefined || !(observedMs >= 0)) return;
-    const idle = observedMs * (1 - Math.min(0.95, this.load.utilisation));
+    const u = this.deps.config.control.measureMobileLoad ? this.load.utilisation : 0;
+    const idle = observedMs * (1 - Math.min(0.95, u));
     p.mobileMs += this.deps.config.control.ewmaAlpha * (idle - p.mobileMs);
   }
 
@@ -311,7 +288,7 @@ export class MobileAgent extends EventEmitter {
   private async planRound(reason: string): Promise<void> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     const cfg = this.deps.config;
-    const mobileLoad = this.load.sample();
+    const mobileLoad = this.deps.config.control.measureMobileLoad ? this.load.sample() : 0;
     if (this.power.available) this.computeMw = this.power.readMw() ?? this.computeMw;
     let nextMs = cfg.control.planIntervalMs;
     try {
@@ -358,6 +335,7 @@ export class MobileAgent extends EventEmitter {
     const before = this.controller.currentCandidate;
     const d: Decision = this.controller.propose(ranked, reason);
     this.emit('decision', d, selection, reply.cloud);
+    if (d.next === MOBILE_ONLY_ID && cloudAvailable) this.probe(ranked.find((p) => p.id !== MOBILE_ONLY_ID)?.id);
     if (d.next !== before) {
       this.metrics.switches.inc();
       this.metrics.current.reset();
@@ -365,6 +343,67 @@ export class MobileAgent extends EventEmitter {
       this.deps.logger.info({ from: before, to: d.next, why: d.why, reason }, 'switching candidate');
       this.emit('switch', { from: before, to: d.next, why: d.why, reason });
     }
+  }
+
+  /** Runs the device part of a cloud candidate and sends it; updates the uplink and byte estimates. */
+  private async send(
+    candidate: string,
+    image: ImageInput,
+    requestId: string,
+    k: number,
+    input?: Float32Array,
+  ): Promise<{ top: ClassScore[]; networkMs: number; serverMs: number; sessionMs: number; bytes: number }> {
+    let payload: InferRequest['payload'];
+    let sessionMs = 0;
+    if (candidate === CLOUD_ONLY_ID) {
+      payload = { $case: 'inputImage', inputImage: asBuffer(this.deps.codec.encodeImage(image, 90)) };
+    } else {
+      const part = this.model.partitions.find((p) => p.id === candidate);
+      if (part === undefined) throw new MeshError(Code.NotFound, `no partition "${candidate}" in ${this.model.name}`, { type: 'partition_unknown' });
+      const x = input ?? this.deps.runtime.normalise(image);
+      const s = performance.now();
+      const features = await this.deps.runtime.runHead(candidate, x);
+      sessionMs = performance.now() - s;
+      payload = { $case: 'featureFrame', featureFrame: asBuffer(this.deps.codec.encodeFeatures(features, part.featureShape)) };
+    }
+    const timeoutMs = this.deps.config.control.requestTimeoutMs;
+    const r = await this.client.infer(
+      { model: this.model.name, version: this.model.version, partitionId: candidate, payload, timeoutMs, requestId, topK: k },
+      timeoutMs,
+    );
+    const networkMs = r.totalMs;
+    const serverMs = (r.value.timings?.totalUs ?? 0) / 1000;
+    if (this.emulator !== undefined) {
+      // the link's bandwidth is known: what is left is round trip plus the path through gateway and gRPC
+      this.uplink.observeRtt(networkMs - serverMs - this.emulator.transmitMs(r.bytes));
+    } else {
+      this.uplink.observeTransfer(r.bytes, networkMs - serverMs);
+    }
+    this.updateBytes(candidate, r.bytes);
+    const top = r.value.topK.map((sc) => ({ classIndex: sc.classIndex, label: sc.label, score: sc.score }));
+    return { top, networkMs, serverMs, sessionMs, bytes: r.bytes };
+  }
+
+  /**
+   * While mobile-only serves, the cloud's service-time averages only move when someone uses it; one
+   * probe request per planning round (the best cloud candidate, on the last image) keeps this agent's
+   * view of the cloud current so that it can come back when the congestion is over.
+   */
+  private probe(candidate: string | undefined): void {
+    const image = this.lastImage;
+    if (candidate === undefined || image === undefined || this.probing || this.stopped) return;
+    this.probing = true;
+    void this.send(candidate, image, `probe-${randomUUID()}`, 1)
+      .then(
+        () => this.metrics.probes.inc({ candidate, result: 'ok' }),
+        (err: unknown) => {
+          this.metrics.probes.inc({ candidate, result: 'failed' });
+          this.deps.logger.debug({ candidate, err: MeshError.from(err).message }, 'probe failed');
+        },
+      )
+      .finally(() => {
+        this.probing = false;
+      });
   }
 
   private planRequest(mobileLoad: number): Parameters<GatewayClient['plan']>[0] {

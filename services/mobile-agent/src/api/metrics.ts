@@ -51,6 +51,12 @@ export class AgentMetrics {
     labelNames: ['reason', 'result'] as const,
     registers: [this.registry],
   });
+  readonly probes = new Counter({
+    name: 'bottlenet_agent_probes_total',
+    help: 'Probe requests sent to the cloud while mobile-only serves (keep the cloud view current), by result',
+    labelNames: ['candidate', 'result'] as const,
+    registers: [this.registry],
+  });
   readonly current = new Gauge({
     name: 'bottlenet_agent_current_candidate',
     help: '1 for the candidate serving new requests, 0 for the others',

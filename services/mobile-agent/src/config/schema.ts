@@ -54,6 +54,10 @@ export const AgentConfigSchema = Type.Object(
         backoffInitialMs: Positive(500, 'first retry delay when the gateway is unreachable'),
         backoffMaxMs: Positive(10000, 'largest retry delay'),
         ewmaAlpha: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.3 }),
+        measureMobileLoad: Type.Boolean({
+          default: true,
+          description: 'measure CPU use by other work as device load; turn off when the cloud runs on the same machine (demos, tests)',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

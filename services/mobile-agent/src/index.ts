@@ -16,5 +16,5 @@ export { createHttpApi, AgentMetrics } from './api/index.js';
 export { OnnxModelRuntime, SlowedRuntime, createAgentCodec, decodePnm, encodePnm, topK } from './runtime/index.js';
 export type { ImageInput, ModelRuntime, ModelView, AgentCodec } from './runtime/index.js';
 // Test and demo tooling: held-out data, and a real cloud tier as child processes.
-export { loadFmnistTest, readSceneFile, ensureScenes, startMesh, spawnProc, freePort, buildLoadBodies, startLoad } from './testing/index.js';
-export type { LabelledImages, Mesh, MeshOptions, Proc, LoadGenerator } from './testing/index.js';
+export { loadFmnistTest, readSceneFile, ensureScenes, startMesh, spawnProc, freePort, buildLoadBodies, startLoad, loadHeldOut, measureCandidate, percentile } from './testing/index.js';
+export type { LabelledImages, Mesh, MeshOptions, Proc, LoadGenerator, CandidateStats } from './testing/index.js';

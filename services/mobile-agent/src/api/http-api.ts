@@ -19,7 +19,9 @@ const imageTypes = ['image/jpeg', 'image/x-portable-graymap', 'image/x-portable-
  * Errors are `{code, message, type}` with the HTTP status of the MeshError code.
  */
 export function createHttpApi(agent: MobileAgent, options: HttpApiOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger | undefined, bodyLimit: options.maxImageBytes, disableRequestLogging: true });
+  // fastify logs every request at info; the agent's own lines say what matters, so its child logs warnings only
+  const logger = options.logger?.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger | undefined;
+  const app = Fastify({ loggerInstance: logger, bodyLimit: options.maxImageBytes });
   app.addContentTypeParser(imageTypes, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err, _req, reply) => {
     const e = toMeshError(err, options.maxImageBytes);

@@ -38,7 +38,8 @@ export class GatewayClient {
   }
 
   async infer(req: InferRequest, timeoutMs: number): Promise<Timed<InferReply>> {
-    const body = Buffer.from(InferRequest.encode(req).finish());
+    const bytes = InferRequest.encode(req).finish();
+    const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const r = await this.call('/v1/infer', body, 'application/x-protobuf', timeoutMs);
     return { ...r, value: InferReply.decode(r.value) };
   }

@@ -7,3 +7,6 @@ export { spawnProc, freePort } from './proc.js';
 export type { Proc } from './proc.js';
 export { buildLoadBodies, startLoad } from './load-gen.js';
 export type { LoadGenerator } from './load-gen.js';
+export { loadHeldOut } from './held-out.js';
+export { measureCandidate, percentile } from './measure.js';
+export type { CandidateStats } from './measure.js';

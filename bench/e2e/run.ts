@@ -1,0 +1,103 @@
+// bench/e2e: the paper's headline on this machine. A real cloud tier (redis-server, 2 workers, load
+// monitor, gateway) and in-process agents on emulated 3G / 4G / Wi-Fi uplinks, with two link models: the
+// paper's (bandwidth only, Table 3) and one with a stated round-trip time (3G 100 ms, 4G 50 ms, Wi-Fi 10 ms).
+// For each network the agent plans (latency objective, and energy objective), then every candidate it
+// could choose is measured on the same held-out images. Last line:
+//   e2e: latency_gain_3g=<x> energy_gain_3g=<y> acc_loss_pts=<z> agent_overhead_p50_ms=<w>
+// Limits: latency and energy gains >= 10 (3G, paper link model), accuracy loss <= 2 points, agent overhead
+// p50 < 0.3 ms. Env: E2E_MODEL (a models/ folder), E2E_IMAGES (per candidate, default 40).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  compileAgentConfig,
+  loadHeldOut,
+  measureCandidate,
+  percentile,
+  startAgent,
+  startMesh,
+  type CandidateStats,
+  type RunningAgent,
+} from '@bottlenet/mobile-agent';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const preferred = ['scenes-resnet50-slim', 'fmnist-resnet-small'];
+const modelName = process.env['E2E_MODEL'] ?? preferred.find((m) => existsSync(join(root, 'models', m, 'manifest.json')));
+if (modelName === undefined) throw new Error(`none of models/{${preferred.join(',')}} is present`);
+const modelDir = join(root, 'models', modelName);
+const nImages = Number(process.env['E2E_IMAGES'] ?? 40);
+const LIMITS = { latencyGain: 10, energyGain: 10, accLossPts: 2, overheadMs: 0.3 };
+const log = (s: string): void => void process.stdout.write(`${s}\n`);
+
+if (modelName !== preferred[0]) log(`e2e: NOTE models/${preferred[0]} is not present; measuring models/${modelName} instead`);
+const t0 = Date.now();
+const mesh = await startMesh({ repoRoot: root, modelDirs: [modelDir], workers: 2 });
+log(`e2e: mesh up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${mesh.redisKind}, 2 workers, load monitor, gateway ${mesh.gatewayUrl})`);
+
+interface Row {
+  net: string;
+  linkModel: string;
+  chosenLatency: string;
+  chosenEnergy: string;
+  stats: Map<string, CandidateStats>;
+}
+const rows: Row[] = [];
+const overheads: number[] = [];
+try {
+  for (const linkModel of ['paper', 'rtt'] as const) {
+    for (const net of ['3g', '4g', 'wifi'] as const) {
+      const base = { modelRepo: modelDir, gatewayUrl: mesh.gatewayUrl, apiToken: mesh.apiKey, logLevel: 'silent', deviceId: `bench-${net}`, link: { preset: net, emulate: true, model: linkModel }, control: { measureMobileLoad: false } };
+      const agentL: RunningAgent = await startAgent(compileAgentConfig({ ...base, objective: 'latency' }));
+      const agentE: RunningAgent = await startAgent(compileAgentConfig({ ...base, objective: 'energy' }));
+      try {
+        const { images, labels, source } = loadHeldOut(agentL.agent.model, root, nImages);
+        if (rows.length === 0) log(`e2e: model ${agentL.agent.model.name}@${agentL.agent.model.version}, ${images.length} ${source} per candidate`);
+        // warm the path (connections, worker sessions), then plan again with real measurements
+        for (const img of images.slice(0, 5)) await agentL.agent.classify(img, { force: 'cloud' });
+        await agentL.agent.replan('bench');
+        await agentE.agent.replan('bench');
+        const chosenLatency = agentL.agent.status()['pending'] as string | undefined ?? (agentL.agent.status()['candidate'] as string);
+        const chosenEnergy = agentE.agent.status()['pending'] as string | undefined ?? (agentE.agent.status()['candidate'] as string);
+        const stats = new Map<string, CandidateStats>();
+        const preds = (agentL.agent.status()['predictions'] as { id: string; kind: string; latencyMs: number }[] | undefined) ?? [];
+        const bestSplit = preds.filter((p) => p.kind === 'split').sort((a, b) => a.latencyMs - b.latencyMs)[0]?.id;
+        for (const c of new Set(['cloud', chosenLatency, chosenEnergy, ...(bestSplit === undefined ? [] : [bestSplit]), 'mobile'])) {
+          const s = await measureCandidate(agentL.agent, c, images, labels);
+          if (c !== 'cloud' && c !== 'mobile') overheads.push(...s.results.filter((r) => r.answeredBy === 'cloud').map((r) => r.overheadMs));
+          stats.set(c, s);
+        }
+        rows.push({ net, linkModel, chosenLatency, chosenEnergy, stats });
+        const f = (s: CandidateStats): string => `${s.candidate.padEnd(6)} p50 ${s.latencyP50Ms.toFixed(1).padStart(7)} ms  ${s.energyMeanMj.toFixed(1).padStart(7)} mJ  ${s.bytesMean.toFixed(0).padStart(6)} B  acc ${(s.accuracy * 100).toFixed(1)}%${s.fallbacks > 0 ? `  (${s.fallbacks} fallbacks)` : ''}`;
+        log(`e2e: [${linkModel} link] ${net}: chose ${chosenLatency} (latency) / ${chosenEnergy} (energy)`);
+        for (const s of stats.values()) log(`e2e:    ${f(s)}`);
+      } finally {
+        await agentL.close();
+        await agentE.close();
+      }
+    }
+  }
+} finally {
+  await mesh.stop();
+}
+
+const get = (net: string, lm: string): Row => rows.find((r) => r.net === net && r.linkModel === lm)!;
+log('e2e: summary (gain = cloud-only / BottleNet choice; accuracy loss vs cloud-only, points)');
+log('e2e: link   net   latency_gain  energy_gain  acc_loss_pts  bytes cloud->chosen');
+for (const r of rows) {
+  const cloud = r.stats.get('cloud')!;
+  const l = r.stats.get(r.chosenLatency)!;
+  const e = r.stats.get(r.chosenEnergy)!;
+  log(`e2e: ${r.linkModel.padEnd(6)} ${r.net.padEnd(5)} ${(cloud.latencyP50Ms / l.latencyP50Ms).toFixed(2).padStart(12)} ${(cloud.energyMeanMj / e.energyMeanMj).toFixed(2).padStart(12)} ${((cloud.accuracy - l.accuracy) * 100).toFixed(2).padStart(13)}  ${cloud.bytesMean.toFixed(0)} -> ${l.bytesMean.toFixed(0)}`);
+}
+const r3 = get('3g', 'paper');
+const cloud3 = r3.stats.get('cloud')!;
+const latencyGain = cloud3.latencyP50Ms / r3.stats.get(r3.chosenLatency)!.latencyP50Ms;
+const energyGain = cloud3.energyMeanMj / r3.stats.get(r3.chosenEnergy)!.energyMeanMj;
+const accLoss = (cloud3.accuracy - r3.stats.get(r3.chosenLatency)!.accuracy) * 100;
+const overhead = percentile(overheads, 0.5);
+const check = (name: string, ok: boolean, detail: string): void => log(`e2e: ${ok ? 'PASS' : 'FAIL'} ${name} ${detail}`);
+check('latency_gain_3g', latencyGain >= LIMITS.latencyGain, `${latencyGain.toFixed(2)} (limit >= ${LIMITS.latencyGain})`);
+check('energy_gain_3g', energyGain >= LIMITS.energyGain, `${energyGain.toFixed(2)} (limit >= ${LIMITS.energyGain})`);
+check('acc_loss_pts', accLoss <= LIMITS.accLossPts, `${accLoss.toFixed(2)} (limit <= ${LIMITS.accLossPts})`);
+check('agent_overhead_p50_ms', overhead < LIMITS.overheadMs, `${overhead.toFixed(3)} over ${overheads.length} split requests (limit < ${LIMITS.overheadMs})`);
+log(`e2e: latency_gain_3g=${latencyGain.toFixed(2)} energy_gain_3g=${energyGain.toFixed(2)} acc_loss_pts=${accLoss.toFixed(2)} agent_overhead_p50_ms=${overhead.toFixed(3)}`);

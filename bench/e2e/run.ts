@@ -5,7 +5,8 @@
 // could choose is measured on the same held-out images. Last line:
 //   e2e: latency_gain_3g=<x> energy_gain_3g=<y> acc_loss_pts=<z> agent_overhead_p50_ms=<w>
 // Limits: latency and energy gains >= 10 (3G, paper link model), accuracy loss <= 2 points, agent overhead
-// p50 < 0.3 ms. Env: E2E_MODEL (a models/ folder), E2E_IMAGES (per candidate, default 40).
+// p50 < 0.3 ms. Env: E2E_MODEL (a models/ folder), E2E_IMAGES (per candidate, default 40), E2E_SLOWDOWN
+// (emulate a device N x slower than this host; default 1: the device is this host's CPU).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,12 +27,14 @@ const modelName = process.env['E2E_MODEL'] ?? preferred.find((m) => existsSync(j
 if (modelName === undefined) throw new Error(`none of models/{${preferred.join(',')}} is present`);
 const modelDir = join(root, 'models', modelName);
 const nImages = Number(process.env['E2E_IMAGES'] ?? 40);
+const slowdown = Number(process.env['E2E_SLOWDOWN'] ?? 1);
 const LIMITS = { latencyGain: 10, energyGain: 10, accLossPts: 2, overheadMs: 0.3 };
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 
 if (modelName !== preferred[0]) log(`e2e: NOTE models/${preferred[0]} is not present; measuring models/${modelName} instead`);
 const t0 = Date.now();
 const mesh = await startMesh({ repoRoot: root, modelDirs: [modelDir], workers: 2 });
+log(`e2e: device = this host's CPU${slowdown > 1 ? ` emulated ${slowdown}x slower` : ''}; the cloud tier shares the same CPU`);
 log(`e2e: mesh up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${mesh.redisKind}, 2 workers, load monitor, gateway ${mesh.gatewayUrl})`);
 
 interface Row {
@@ -46,7 +49,7 @@ const overheads: number[] = [];
 try {
   for (const linkModel of ['paper', 'rtt'] as const) {
     for (const net of ['3g', '4g', 'wifi'] as const) {
-      const base = { modelRepo: modelDir, gatewayUrl: mesh.gatewayUrl, apiToken: mesh.apiKey, logLevel: 'silent', deviceId: `bench-${net}`, link: { preset: net, emulate: true, model: linkModel }, control: { measureMobileLoad: false } };
+      const base = { modelRepo: modelDir, gatewayUrl: mesh.gatewayUrl, apiToken: mesh.apiKey, logLevel: 'silent', deviceId: `bench-${net}`, link: { preset: net, emulate: true, model: linkModel }, emulation: { deviceSlowdown: slowdown }, control: { measureMobileLoad: false } };
       const agentL: RunningAgent = await startAgent(compileAgentConfig({ ...base, objective: 'latency' }));
       const agentE: RunningAgent = await startAgent(compileAgentConfig({ ...base, objective: 'energy' }));
       try {

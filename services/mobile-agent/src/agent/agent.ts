@@ -72,6 +72,8 @@ export class MobileAgent extends EventEmitter {
   private lastTriggeredAt = -Infinity;
   private stopped = false;
   private lastImage: ImageInput | undefined;
+  /** Emulated links only: EWMA of the cloud-side path time outside the worker (gateway, gRPC), ms. */
+  private pathMs: number | undefined;
   private probing = false;
   private readonly counts = { requests: 0, cloud: 0, mobile: 0, fallback: 0, bytes: 0, energyMj: 0 };
 
@@ -214,7 +216,7 @@ export class MobileAgent extends EventEmitter {
   currentUplink(): Uplink {
     const base = this.link ?? { ...LINK_PRESETS.wifi, name: 'measured' };
     const bw = this.emulator !== undefined ? base.bandwidthMbps : (this.uplink.bandwidthMbps ?? base.bandwidthMbps);
-    const rtt = this.uplink.rttMs ?? base.rttMs;
+    const rtt = this.emulator !== undefined ? base.rttMs : (this.uplink.rttMs ?? base.rttMs);
     return { name: base.name, bandwidthMbps: bw, rttMs: rtt, alphaMwPerMbps: base.alphaU, betaMw: base.beta };
   }
 
@@ -322,6 +324,9 @@ export class MobileAgent extends EventEmitter {
   private decide(reason: string, mobileLoad: number, reply: PlanReply): void {
     const cloudMsOverride: Record<string, number> = {};
     for (const p of reply.cloud?.partitions ?? []) if (p.expectedCloudMs > 0) cloudMsOverride[p.partitionId] = p.expectedCloudMs;
+    if (this.pathMs !== undefined) {
+      for (const [id, p] of this.profiles) if (id !== MOBILE_ONLY_ID) cloudMsOverride[id] = (cloudMsOverride[id] ?? p.cloudMs) + this.pathMs;
+    }
     const cloudAvailable = reply.cloud === undefined || reply.cloud.stale || reply.cloud.healthyWorkers > 0;
     const selection = selectPartition({
       candidates: buildCandidates(this.model, this.profiles, this.computeMw),
@@ -376,8 +381,10 @@ export class MobileAgent extends EventEmitter {
     const networkMs = r.totalMs;
     const serverMs = (r.value.timings?.totalUs ?? 0) / 1000;
     if (this.emulator !== undefined) {
-      // the link's bandwidth is known: what is left is round trip plus the path through gateway and gRPC
-      this.uplink.observeRtt(networkMs - serverMs - this.emulator.transmitMs(r.bytes));
+      // the link is known: what is left after its serialisation and round trip is the cloud-side path
+      // (gateway, gRPC hop, queues before the worker), which counts as cloud time, not radio time
+      const path = networkMs - serverMs - this.emulator.transmitMs(r.bytes) - this.emulator.rttMs;
+      if (Number.isFinite(path)) this.pathMs = this.pathMs === undefined ? Math.max(0, path) : this.pathMs + this.deps.config.control.ewmaAlpha * (Math.max(0, path) - this.pathMs);
     } else {
       this.uplink.observeTransfer(r.bytes, networkMs - serverMs);
     }
@@ -447,6 +454,7 @@ export class MobileAgent extends EventEmitter {
       gatewayReachable: this.gatewayReachable,
       link: this.link === undefined ? undefined : { ...this.link, emulated: this.emulator !== undefined },
       uplink: this.uplink.snapshot(),
+      cloudPathMs: this.pathMs,
       mobileUtilisation: this.load.utilisation,
       computePowerMw: this.computeMw,
       powerSource: this.power.available ? `sysfs:${this.power.railNames.join('+')}` : `profile:${this.deps.config.energy.profile}`,

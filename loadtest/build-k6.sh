@@ -7,6 +7,7 @@
 # (override the root with BOTTLENET_CACHE_DIR). A symlink loadtest/.cache/bin/k6 points at it for
 # convenience. If the shared cache is not writable the build lands in loadtest/.cache/bin instead.
 # K6_BIN=/path/to/k6 skips all of this (the given binary is checked with `k6 version`).
+# K6_NO_BUILD=1: exit 3 instead of building when nothing is cached (tests use it to decide to skip).
 #
 # Usage: K6_VERSION=v1.3.0 bash loadtest/build-k6.sh
 set -euo pipefail
@@ -23,6 +24,10 @@ key="$version-$(go env GOVERSION)-$(go env GOOS)_$(go env GOARCH)"
 local_bin="$here/.cache/bin"
 dir="$(bottlenet_cache_dir "k6/$key" "$local_bin/k6-$key")"
 target="$dir/k6"
+if [[ ! -x "$target" && "${K6_NO_BUILD:-}" == 1 ]]; then
+  echo "build-k6: no cached k6 for $key in $dir (K6_NO_BUILD=1); run: bash loadtest/build-k6.sh" >&2
+  exit 3
+fi
 if [[ ! -x "$target" ]]; then
   echo "build-k6: no cached k6 for $key; building into $dir (about 11 minutes on 2 shared cores)" >&2
   tmp="$(mktemp -d "$dir/.build.XXXXXX")"

@@ -16,9 +16,9 @@ export interface K6Run {
   kill(): void;
 }
 
-/** Runs `k6 run` niced (the cloud tier's load generator must not starve the emulated devices), output to a log file. */
-export function runK6(o: { k6: string; name: string; script: string; env: Record<string, string>; summaryFile: string; logFile: string; cwd: string }): K6Run {
-  const args = ['-n', '10', o.k6, 'run', '--quiet', '--no-color', '--summary-export', o.summaryFile];
+/** Runs `k6 run` at niceness `nice` (default 0), output to a log file. */
+export function runK6(o: { k6: string; name: string; script: string; env: Record<string, string>; summaryFile: string; logFile: string; cwd: string; nice?: number }): K6Run {
+  const args = ['-n', String(o.nice ?? 0), o.k6, 'run', '--quiet', '--no-color', '--summary-export', o.summaryFile];
   for (const [k, v] of Object.entries(o.env)) args.push('-e', `${k}=${v}`);
   args.push(o.script);
   const fd = openSync(o.logFile, 'w');

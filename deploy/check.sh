@@ -53,4 +53,13 @@ if ! diff -q "$out/committed-dashboard.json" "$here/grafana/dashboards/bottlenet
   echo "deploy/grafana/dashboards/bottlenet-mesh.json is not what generate.py writes; rerun it and commit" >&2
   exit 1
 fi
+# 6. The k6 scripts parse (k6 inspect), when k6 is built; the load test needs it anyway, and
+#    loadtest/build-k6.sh is where CI builds it. Without k6 this step is skipped with a note.
+if k6="$(K6_NO_BUILD=1 bash "$root/loadtest/build-k6.sh" 2>/dev/null)"; then
+  "$k6" inspect "$root/loadtest/k6/gateway.js" >/dev/null
+  "$k6" inspect -e REQUESTS="$root/loadtest/k6/testdata/infer-request.json" "$root/loadtest/k6/worker-grpc.js" >/dev/null
+  echo "k6 inspect: gateway.js, worker-grpc.js ok"
+else
+  echo "k6 inspect: skipped (k6 not built; run bash loadtest/build-k6.sh)"
+fi
 echo "deploy check: ok"

@@ -29,11 +29,11 @@ kv="$(bash "$here/scripts/build-kvalidate.sh")"
 "$kv" "${overlays[@]}"
 
 # 3. Manifests vs the services' code.
-python3 "$here/scripts/check_manifests.py" "${overlays[@]}"
+/usr/bin/python3 "$here/scripts/check_manifests.py" "${overlays[@]}"
 
 # 4. Prometheus config, rules, and every dashboard expression (wrapped as recording rules).
 promtool check config "$here/prometheus/prometheus.yml"
-python3 - "$here/grafana/dashboards" "$out/dashboard-exprs.yml" <<'PY'
+/usr/bin/python3 - "$here/grafana/dashboards" "$out/dashboard-exprs.yml" <<'PY'
 import json, pathlib, sys
 rules = []
 for f in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
@@ -47,7 +47,7 @@ promtool check rules "$out/dashboard-exprs.yml"
 
 # 5. The dashboard JSON is generated.
 cp "$here/grafana/dashboards/bottlenet-mesh.json" "$out/committed-dashboard.json"
-python3 "$here/grafana/generate.py"
+/usr/bin/python3 "$here/grafana/generate.py"
 if ! diff -q "$out/committed-dashboard.json" "$here/grafana/dashboards/bottlenet-mesh.json" >/dev/null; then
   cp "$out/committed-dashboard.json" "$here/grafana/dashboards/bottlenet-mesh.json"
   echo "deploy/grafana/dashboards/bottlenet-mesh.json is not what generate.py writes; rerun it and commit" >&2

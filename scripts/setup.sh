@@ -14,6 +14,7 @@ APT_PACKAGES=(
   python3-pil
   python3-onnx            # ONNX export checks
   python3-matplotlib      # training: Fig. 7 plots (docs/results.md)
+  python3-yaml            # deploy/check.sh reads rendered manifests
   python3-tqdm            # training: progress bars
   dataset-fashion-mnist   # /usr/share/datasets/fashion-mnist
   prometheus              # server + promtool for the observability test

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Code, MeshError } from '@bottlenet/errors';
 import type { ImageInput } from '../runtime/types.js';
@@ -36,7 +37,10 @@ export function readSceneFile(path: string): LabelledImages {
  */
 export function ensureScenes(o: { repoRoot: string; count: number; size: number; seed?: number; cacheDir?: string }): LabelledImages {
   const seed = o.seed ?? 0;
-  const file = join(o.cacheDir ?? join(o.repoRoot, '.cache'), `scenes-test-${o.size}-s${seed}-n${o.count}.bin`);
+  // The cache is keyed by the generator's source, so a changed generator never serves stale scenes.
+  const generator = readFileSync(join(o.repoRoot, 'training/bottlenet_train/data.py'));
+  const version = createHash('sha256').update(generator).digest('hex').slice(0, 12);
+  const file = join(o.cacheDir ?? join(o.repoRoot, '.cache'), `scenes-test-${o.size}-s${seed}-n${o.count}-${version}.bin`);
   if (!existsSync(file)) {
     const python = process.env['PYTHON'] ?? '/usr/bin/python3';
     try {

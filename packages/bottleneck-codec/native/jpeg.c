@@ -163,22 +163,39 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
 }
 
 /*
- * decode(jpeg, length, out, width, height, channels, maxPixels) -> 0 or a negative error.
+ * decode(jpeg, length, out, width, height, channels, maxPixels, dims?) -> 0 or a negative error.
  * width/height > 0: the image must have exactly these dimensions (feature tiles);
  * width/height == 0: any size up to maxPixels, out must hold width*height*channels bytes.
+ * dims (Int32Array of 2), when given, receives the image's width and height, also with ERR_SMALL, so
+ * that a caller decoding into a reusable buffer reads the headers once per image, not twice.
  */
 static napi_value js_decode(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   unsigned char *src, *dst;
   size_t src_len, dst_len;
   int32_t len, ew, eh, ch, max_px;
+  int32_t *dims = NULL;
   codec_state *s = get_state(env);
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 7 || !get_bytes(env, argv[0], &src, &src_len) || !get_i32(env, argv[1], &len) ||
       !get_bytes(env, argv[2], &dst, &dst_len) || !get_i32(env, argv[3], &ew) || !get_i32(env, argv[4], &eh) ||
       !get_i32(env, argv[5], &ch) || !get_i32(env, argv[6], &max_px))
     return make_i32(env, ERR_ARGS);
+  if (argc >= 8) {
+    napi_valuetype vt;
+    napi_typedarray_type type;
+    size_t dims_len, off;
+    void *dims_ptr;
+    napi_value ab;
+    if (napi_typeof(env, argv[7], &vt) != napi_ok) return make_i32(env, ERR_ARGS);
+    if (vt != napi_undefined) {
+      if (napi_get_typedarray_info(env, argv[7], &type, &dims_len, &dims_ptr, &ab, &off) != napi_ok ||
+          type != napi_int32_array || dims_len < 2)
+        return make_i32(env, ERR_ARGS);
+      dims = (int32_t *)dims_ptr;
+    }
+  }
   if (len < 0 || (size_t)len > src_len || (ch != 1 && ch != 3) || ew < 0 || eh < 0 || max_px < 1)
     return make_i32(env, ERR_ARGS);
   int w = 0, h = 0, ss = 0, cs = 0;
@@ -193,6 +210,10 @@ static napi_value js_decode(napi_env env, napi_callback_info info) {
   if ((long long)w * h > max_px) {
     snprintf(s->last_error, sizeof s->last_error, "jpeg is %dx%d, above the limit of %d pixels", w, h, max_px);
     return make_i32(env, ERR_TOO_BIG);
+  }
+  if (dims) {
+    dims[0] = w;
+    dims[1] = h;
   }
   if (dst_len < (size_t)w * h * ch) return make_i32(env, ERR_SMALL);
   if (tjDecompress2(s->dec, src, (unsigned long)len, dst, w, 0, h, ch == 1 ? TJPF_GRAY : TJPF_RGB,
@@ -304,16 +325,18 @@ static napi_value js_encode_feature(napi_env env, napi_callback_info info) {
 }
 
 /*
- * decodeFeature(jpeg, length, c, h, w, bits, min, max, out: Float32Array, offset) -> 0 or a negative
- * error. The JPEG must be exactly the tiled size of c x h x w.
+ * decodeFeature(jpeg, length, c, h, w, bits, min, max, out: Float32Array, offset, headerTrusted) -> 0
+ * or a negative error. The JPEG must be exactly the tiled size of c x h x w. headerTrusted = 1 when the
+ * caller rebuilt the headers itself from that shape (tables-omitted frames): the SOF then cannot
+ * disagree, and the extra header parse (a third of a tiny feature's decode time) is skipped.
  */
 static napi_value js_decode_feature(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
+  size_t argc = 11;
+  napi_value argv[11];
   unsigned char *src;
   size_t src_len, out_len;
   float *out;
-  int32_t len, c, h, w, bits, offset;
+  int32_t len, c, h, w, bits, offset, trusted = 0;
   double mn, mx;
   codec_state *s = get_state(env);
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -321,7 +344,7 @@ static napi_value js_decode_feature(napi_env env, napi_callback_info info) {
       !get_i32(env, argv[2], &c) || !get_i32(env, argv[3], &h) || !get_i32(env, argv[4], &w) ||
       !get_i32(env, argv[5], &bits) || napi_get_value_double(env, argv[6], &mn) != napi_ok ||
       napi_get_value_double(env, argv[7], &mx) != napi_ok || !get_f32(env, argv[8], &out, &out_len) ||
-      !get_i32(env, argv[9], &offset))
+      !get_i32(env, argv[9], &offset) || (argc >= 11 && !get_i32(env, argv[10], &trusted)))
     return make_i32(env, ERR_ARGS);
   if (len < 0 || (size_t)len > src_len || c < 1 || h < 1 || w < 1 || bits < 1 || bits > 8 || offset < 0 ||
       (size_t)offset + (size_t)c * h * w > out_len)
@@ -331,8 +354,8 @@ static napi_value js_decode_feature(napi_env env, napi_callback_info info) {
   int rows = 1;
   while (rows * cols < c) rows *= 2;
   int width = cols * w, height = rows * h;
-  int jw = 0, jh = 0, ss = 0, cs = 0;
-  if (tjDecompressHeader3(s->dec, src, (unsigned long)len, &jw, &jh, &ss, &cs) != 0) {
+  int jw = width, jh = height, ss = 0, cs = 0;
+  if (!trusted && tjDecompressHeader3(s->dec, src, (unsigned long)len, &jw, &jh, &ss, &cs) != 0) {
     set_error(s, s->dec, "jpeg header invalid");
     return make_i32(env, ERR_LIBJPEG);
   }

@@ -14,6 +14,7 @@ interface NativeJpeg {
     height: number,
     channels: number,
     maxPixels: number,
+    dims?: Int32Array,
   ): number;
   encodeFeature(
     data: Float32Array,
@@ -36,6 +37,7 @@ interface NativeJpeg {
     max: number,
     out: Float32Array,
     offset: number,
+    headerTrusted?: number,
   ): number;
   lastError(): string;
 }

@@ -1,5 +1,5 @@
 import { CodecErrorType, codecError } from '../frame/frame-error.js';
-import { decodeJpegInto, encodeJpegScratch, jpegSize } from './jpeg-native.js';
+import { decodeJpegOwned, encodeJpegScratch } from './jpeg-native.js';
 
 /** A decoded image: row-major, `channels` interleaved bytes per pixel. */
 export interface DecodedImage {
@@ -61,11 +61,6 @@ export function decodeJpegImage(bytes: Uint8Array, options: DecodeJpegImageOptio
   if (!(bytes instanceof Uint8Array) || bytes.length < 4) {
     throw codecError(CodecErrorType.BadImage, 'the image is not a JPEG (fewer than 4 bytes)');
   }
-  const { width, height } = jpegSize(bytes, CodecErrorType.BadImage);
-  if (width * height > maxPixels) {
-    throw codecError(CodecErrorType.Oversized, `the image is ${width}x${height}, above the limit of ${maxPixels} pixels`);
-  }
-  const pixels = new Uint8Array(width * height * channels);
-  decodeJpegInto(bytes, bytes.length, pixels, width, height, channels, maxPixels, CodecErrorType.BadImage);
+  const { pixels, width, height } = decodeJpegOwned(bytes, channels, maxPixels, CodecErrorType.BadImage);
   return { pixels, width, height, channels };
 }

@@ -77,7 +77,11 @@ export function encodeFeatureJpegScratch(
   return { jpeg: encodeScratch.subarray(0, n), min: rangeScratch[0]!, max: rangeScratch[1]! };
 }
 
-/** JPEG decode + untile + dequantize into `out[offset, offset + c*h*w)` in one native call. */
+/**
+ * JPEG decode + untile + dequantize into `out[offset, offset + c*h*w)` in one native call.
+ * `headerTrusted`: the headers were rebuilt here from the frame's shape (tables omitted), so the
+ * native side skips re-checking their size.
+ */
 export function decodeFeatureJpegInto(
   jpeg: Uint8Array,
   length: number,
@@ -87,12 +91,49 @@ export function decodeFeatureJpegInto(
   max: number,
   out: Float32Array,
   offset: number,
+  headerTrusted = false,
 ): void {
-  const rc = nativeJpeg().decodeFeature(jpeg, length, shape[0], shape[1], shape[2], bits, min, max, out, offset);
+  const rc = nativeJpeg().decodeFeature(
+    jpeg,
+    length,
+    shape[0],
+    shape[1],
+    shape[2],
+    bits,
+    min,
+    max,
+    out,
+    offset,
+    headerTrusted ? 1 : 0,
+  );
   if (rc < 0) throw nativeError(rc, CodecErrorType.CorruptPayload, 'jpeg decode');
 }
 
 const infoScratch = new Int32Array(3);
+const dimsScratch = new Int32Array(2);
+let imageScratch = new Uint8Array(64 * 1024);
+
+/**
+ * Decodes a JPEG of any size up to `maxPixels` reading its headers once: into a reusable buffer that
+ * grows when an image needs more, then copied out. Returns a fresh array the caller owns.
+ */
+export function decodeJpegOwned(
+  jpeg: Uint8Array,
+  channels: 1 | 3,
+  maxPixels: number,
+  errorType: ErrorType,
+): { pixels: Uint8Array; width: number; height: number } {
+  const native = nativeJpeg();
+  let rc = native.decode(jpeg, jpeg.length, imageScratch, 0, 0, channels, maxPixels, dimsScratch);
+  if (rc === NATIVE_ERR_SMALL) {
+    imageScratch = new Uint8Array(dimsScratch[0]! * dimsScratch[1]! * channels);
+    rc = native.decode(jpeg, jpeg.length, imageScratch, 0, 0, channels, maxPixels, dimsScratch);
+  }
+  if (rc < 0) throw nativeError(rc, errorType, 'jpeg decode');
+  const width = dimsScratch[0]!;
+  const height = dimsScratch[1]!;
+  return { pixels: imageScratch.slice(0, width * height * channels), width, height };
+}
 
 /** Width and height from a JPEG's headers, without decoding it. */
 export function jpegSize(jpeg: Uint8Array, errorType: ErrorType): { width: number; height: number } {

@@ -3,6 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { freePort, spawnProc, type Proc } from './proc.js';
+import { startEmbeddedLoadBus, type EmbeddedLoadBus } from './embedded-load-bus.js';
+
+/**
+ * Which Redis the mesh uses. `auto`: `redis-server` when installed, else the embedded in-memory load bus
+ * (embedded-load-bus.ts), announced loudly. `redis-server`: that or an error. `embedded`: the bus.
+ */
+export type LoadBusChoice = 'auto' | 'redis-server' | 'embedded';
 
 export interface MeshOptions {
   /** The repository root (service entry points are found from it). */
@@ -19,6 +26,11 @@ export interface MeshOptions {
   /** Where service log lines go (e.g. a file writer); default: kept in memory only. */
   readonly onLog?: (service: string, line: string) => void;
   readonly logLevel?: string;
+  /**
+   * Which Redis to run; the env variable `BOTTLENET_LOAD_BUS` (`auto` | `redis-server` | `embedded`)
+   * overrides it. @default 'auto'
+   */
+  readonly loadBus?: LoadBusChoice;
 }
 
 /** A running cloud tier: Redis, workers, the load monitor and the gateway, each a real process. */
@@ -26,8 +38,10 @@ export interface Mesh {
   readonly gatewayUrl: string;
   readonly apiKey: string;
   readonly redisUrl: string;
-  /** `redis-server` or the fallback that was used. */
+  /** `redis-server <path>`, or a line saying the embedded in-memory load bus (the fallback) is in use. */
   readonly redisKind: string;
+  /** True when the embedded in-memory load bus stands in for redis-server. */
+  readonly embeddedLoadBus: boolean;
   readonly workers: Proc[];
   readonly workerAddresses: readonly string[];
   gateway(): Proc;
@@ -61,7 +75,17 @@ async function waitHttp(url: string, proc: Proc, timeoutMs: number): Promise<voi
   }
 }
 
-/** Starts redis-server (when installed), `workers` cloud workers, the load monitor and the gateway. */
+function loadBusChoice(option: LoadBusChoice | undefined, warn: (line: string) => void): LoadBusChoice {
+  const env = process.env['BOTTLENET_LOAD_BUS'];
+  if (env === 'auto' || env === 'redis-server' || env === 'embedded') return env;
+  if (env !== undefined && env !== '') warn(`ignoring BOTTLENET_LOAD_BUS=${env} (expected auto, redis-server or embedded)`);
+  return option ?? 'auto';
+}
+
+/**
+ * Starts Redis (redis-server when installed, else the embedded in-memory load bus - see
+ * {@link MeshOptions.loadBus}), `workers` cloud workers, the load monitor and the gateway.
+ */
 export async function startMesh(o: MeshOptions): Promise<Mesh> {
   const dir = mkdtempSync(join(tmpdir(), 'bn-mesh-'));
   const procs: Proc[] = [];
@@ -69,25 +93,47 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
   const node = process.execPath;
   // readiness is read from info lines, so services never log below info here
   const level = o.logLevel === 'debug' || o.logLevel === 'trace' ? o.logLevel : 'info';
+  let bus: EmbeddedLoadBus | undefined;
   const started = async <T>(f: () => Promise<T>): Promise<T> => {
     try {
       return await f();
     } catch (e) {
       await Promise.all(procs.map((p) => p.kill()));
+      await bus?.close();
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
   };
-  // Redis
+  // Redis: redis-server, or the embedded load bus (the demo's fallback)
   const redisBin = process.env['REDIS_SERVER'] ?? '/usr/bin/redis-server';
-  if (!existsSync(redisBin)) {
-    throw new Error(`redis-server not found at ${redisBin}; install it (scripts/setup.sh) or set REDIS_SERVER`);
+  const choice = loadBusChoice(o.loadBus, log('load-bus'));
+  let redis: Proc | undefined;
+  let redisUrl: string;
+  let redisKind: string;
+  if (choice === 'redis-server' || (choice === 'auto' && existsSync(redisBin))) {
+    if (!existsSync(redisBin)) {
+      throw new Error(`redis-server not found at ${redisBin}; install it (scripts/setup.sh), set REDIS_SERVER, or use BOTTLENET_LOAD_BUS=embedded`);
+    }
+    const redisPort = await freePort();
+    const r = spawnProc('redis', redisBin, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { onLine: log('redis') });
+    redis = r;
+    procs.push(r);
+    await started(() => r.waitFor(/Ready to accept connections/, 15000));
+    redisUrl = `redis://127.0.0.1:${redisPort}`;
+    redisKind = `redis-server ${redisBin}`;
+  } else {
+    const why = choice !== 'embedded' ? `redis-server not found at ${redisBin}` : process.env['BOTTLENET_LOAD_BUS'] === 'embedded' ? 'forced by BOTTLENET_LOAD_BUS=embedded' : "forced by loadBus: 'embedded'";
+    bus = await startEmbeddedLoadBus({ onLog: log('load-bus') });
+    redisUrl = bus.url;
+    redisKind = `EMBEDDED IN-MEMORY LOAD BUS (fallback: ${why}; not Redis - see docs/demo.md)`;
+    const warning = `using the embedded in-memory load bus instead of redis-server (${why}): a demo stand-in implementing only the commands the load monitor and gateway send; no persistence; install redis-server for anything else`;
+    log('load-bus')(`WARNING ${warning}`);
+    process.emitWarning(warning, { code: 'BOTTLENET_EMBEDDED_LOAD_BUS' });
   }
-  const redisPort = await freePort();
-  const redis = spawnProc('redis', redisBin, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { onLine: log('redis') });
-  procs.push(redis);
-  await started(() => redis.waitFor(/Ready to accept connections/, 15000));
-  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const stopBus = async (): Promise<void> => {
+    await redis?.stop();
+    await bus?.close();
+  };
   // Workers
   const workers: Proc[] = [];
   const workerAddresses: string[] = [];
@@ -142,7 +188,8 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
     gatewayUrl,
     apiKey,
     redisUrl,
-    redisKind: `redis-server ${redisBin}`,
+    redisKind,
+    embeddedLoadBus: bus !== undefined,
     workers,
     workerAddresses,
     monitor,
@@ -155,7 +202,7 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
     },
     async stop() {
       await Promise.all([gateway.stop(), monitor.stop(), ...workers.map((w) => w.stop())]);
-      await redis.stop();
+      await stopBus();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -202,6 +202,24 @@ function describeBatches(b: Map<number, number>): string {
   return `mean batch ${(samples / runs).toFixed(1)} over ${runs} runs`;
 }
 
+/**
+ * Fashion-MNIST test images in the model's input size: as they are for a 1x28x28 model, else scaled
+ * (nearest neighbour) and repeated over the channels, HWC, so that any repository's heads get real
+ * content to encode.
+ */
+function pixelsForInput(pixels: Uint8Array, count: number, shape: readonly number[]): Uint8Array {
+  const [C = 1, H = 28, W = 28] = shape;
+  if (C === 1 && H === 28 && W === 28) return pixels;
+  const out = new Uint8Array(count * H * W * C);
+  for (let i = 0; i < count; i++)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const v = pixels[i * 784 + Math.floor((y * 28) / H) * 28 + Math.floor((x * 28) / W)]!;
+        for (let c = 0; c < C; c++) out[((i * H + y) * W + x) * C + c] = v;
+      }
+  return out;
+}
+
 async function main(): Promise<number> {
   const started = performance.now();
   const repo = await loadModelRepository(MODEL_DIR);
@@ -209,7 +227,7 @@ async function main(): Promise<number> {
   const partitionId = process.env.BENCH_WORKER_PARTITION ?? m.partitions[0]!.id;
   const { images } = fashionMnistTest(SAMPLES);
   const enc = await AgentEncoder.open(repo, partitionId);
-  const frames = await enc.encode(images.pixels, images.count);
+  const frames = await enc.encode(pixelsForInput(images.pixels, images.count, m.input.shape), images.count);
   await enc.release();
   const features = frames.map((f) => decodeFeatureFrame(f).data);
   log(`bench worker: ${m.name}@${m.version} tail ${partitionId}, ${frames.length} real frames (mean ${(frames.reduce((s, f) => s + f.length, 0) / frames.length).toFixed(1)} B), max batch ${MAX_BATCH}, ${CONCURRENCY} concurrent callers on ${CLIENTS} channels, ${SECONDS} s windows, 1 onnxruntime thread`);

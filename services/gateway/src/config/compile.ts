@@ -1,5 +1,5 @@
 import { Code, MeshError } from '@bottlenet/errors';
-import { compileValidator } from '../internal/validate.js';
+import { compileValidator } from '@bottlenet/config';
 import { GatewayConfigSchema, type GatewayConfig } from './schema.js';
 
 export type CompiledGatewayConfig = Readonly<GatewayConfig>;

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Code, MeshError } from '@bottlenet/errors';
-import { compileValidator } from '../internal/validate.js';
+import { compileValidator } from '@bottlenet/config';
 import { LoadMonitorConfigSchema, type LoadMonitorConfig } from './schema.js';
 
 /** The monitor's configuration after defaults and validation; deep-frozen, `monitorId` filled in. */

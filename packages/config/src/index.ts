@@ -1,0 +1,1 @@
+export { compileValidator, deepFreeze } from './compile-validator.js';

@@ -124,7 +124,8 @@ def cmd_build(a: argparse.Namespace) -> int:
         net = make_bottlenet(base, spec, block, ch, s)
         _log(f"RB{block}: c'={ch} s={s} {a.method} fine-tuning for {a.epochs} epochs")
         ep = finetune(net, tr, a.method, a.epochs, quality=a.quality, bits=a.bits, lr=a.lr,
-                      batch_size=a.batch_size, seed=a.seed, show_progress=not a.no_progress, log=_log)
+                      batch_size=a.batch_size, seed=a.seed, show_progress=not a.no_progress, log=_log,
+                      teacher=base, distill=a.distill)
         r, wire, full = evaluate_with_codec(net, te, a.quality, a.bits)
         _log(f"RB{block}: accuracy {r.accuracy:.4f} meanBytes {wire:.1f} fullJpeg {full:.1f}")
         exports.append(PartitionExport(net, r.accuracy, wire, full,
@@ -192,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--epochs", type=float, default=1, help="fine-tuning epochs per partition")
     b.add_argument("--batch-size", type=int, default=128)
     b.add_argument("--lr", type=float, default=1e-3)
+    b.add_argument("--distill", type=float, default=0.0,
+                   help="weight of knowledge distillation from the base network (0..1; 0 = labels only)")
     b.add_argument("--name", required=True, help="repository name (manifest 'name')")
     b.add_argument("--version", default="1")
     b.add_argument("--description", default="")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import os
 import threading
 from dataclasses import dataclass
 from typing import Optional, Tuple
@@ -162,6 +163,29 @@ class _TurboJpeg:
         self.lib.tjFree(buf)
         return out
 
+    def encode_compact(self, img: np.ndarray, quality: int) -> bytes:
+        """A complete JPEG with optimised Huffman tables and no JFIF APP0 segment: the same pixels as
+        ``encode`` after decoding (Huffman optimisation is lossless), fewer header bytes. TurboJPEG 2.x
+        has no API flag for ``optimize_coding``; it reads the TJ_OPTIMIZE environment variable at each
+        compression and the setting then sticks to that handle, so a handle of its own does this."""
+        std, _ = self._handles()
+        if not hasattr(self.local, "copt"):
+            self.local.copt = self.lib.tjInitCompress()
+        saved = os.environ.get("TJ_OPTIMIZE")
+        os.environ["TJ_OPTIMIZE"] = "1"
+        try:
+            self.local.c = self.local.copt  # encode() below compresses with the optimising handle
+            try:
+                jpeg = self.encode(img, quality)
+            finally:
+                self.local.c = std
+        finally:
+            if saved is None:
+                del os.environ["TJ_OPTIMIZE"]
+            else:
+                os.environ["TJ_OPTIMIZE"] = saved
+        return strip_app0(jpeg)
+
     def decode(self, data: bytes) -> np.ndarray:
         _, d = self._handles()
         w, h, sub, cs = ctypes.c_int(), ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
@@ -183,6 +207,23 @@ def turbojpeg() -> _TurboJpeg:
     if _TJ is None:
         _TJ = _TurboJpeg()
     return _TJ
+
+
+def strip_app0(jpeg: bytes) -> bytes:
+    """Drop JFIF APP0 segments (0xFFE0): metadata no decoder needs for a grayscale baseline image."""
+    out, i = bytearray(jpeg[:2]), 2
+    while i + 4 <= len(jpeg):
+        if jpeg[i] != 0xFF:
+            raise CodecError(f"expected a marker at offset {i}")
+        marker = jpeg[i + 1]
+        seglen = (jpeg[i + 2] << 8) | jpeg[i + 3]
+        if marker == 0xDA:  # start of scan: the rest is entropy-coded data and EOI
+            out += jpeg[i:]
+            return bytes(out)
+        if marker != 0xE0:
+            out += jpeg[i:i + 2 + seglen]
+        i += 2 + seglen
+    raise CodecError("no SOS segment in JPEG")
 
 
 def scan_payload(jpeg: bytes) -> bytes:
@@ -207,13 +248,17 @@ class Encoded:
     payload_bytes: int
     lo: float
     hi: float
+    compact_bytes: int = 0  # complete JPEG, optimised Huffman, no APP0 (when asked for)
 
 
-def encode_feature(f: np.ndarray, bits: int, quality: int) -> Encoded:
+def encode_feature(f: np.ndarray, bits: int, quality: int, compact: bool = False) -> Encoded:
     q, lo, hi = quantize(f, bits)
     img = q_to_pixels(tile(q), bits)
     jpeg = turbojpeg().encode(img, quality)
-    return Encoded(jpeg, len(scan_payload(jpeg)), lo, hi)
+    enc = Encoded(jpeg, len(scan_payload(jpeg)), lo, hi)
+    if compact:
+        enc.compact_bytes = len(turbojpeg().encode_compact(img, quality))
+    return enc
 
 
 def decode_feature(enc: Encoded, shape: Tuple[int, int, int], bits: int) -> np.ndarray:
@@ -235,11 +280,15 @@ class _StraightThrough(torch.autograd.Function):
         arr = x.detach().cpu().numpy()
         out = np.empty_like(arr)
         for i in range(arr.shape[0]):
-            out[i], pb, fb = roundtrip(arr[i], layer.bits, layer.quality)
+            enc = encode_feature(arr[i], layer.bits, layer.quality, compact=layer.measure_compact)
+            out[i] = decode_feature(enc, arr[i].shape, layer.bits)
+            pb, fb = enc.payload_bytes, len(enc.jpeg)
             layer.payload_bytes += pb
             layer.full_bytes += fb
             layer.wire_bytes += wire_bytes(pb)
             layer.wire_bytes_full_jpeg += wire_bytes(fb)
+            if layer.measure_compact:
+                layer.wire_bytes_compact_jpeg += wire_bytes(enc.compact_bytes)
             layer.samples += 1
         return torch.from_numpy(out).to(x.device)
 
@@ -251,8 +300,9 @@ class _StraightThrough(torch.autograd.Function):
 class CodecLayer(nn.Module):
     """Quantize + tile + JPEG + back in forward; identity gradient. Counts bytes it produced."""
 
-    def __init__(self, bits: int = 8, quality: int = 20) -> None:
+    def __init__(self, bits: int = 8, quality: int = 20, measure_compact: bool = False) -> None:
         super().__init__()
+        self.measure_compact = measure_compact  # also size a compact complete JPEG (evaluation only)
         if not 1 <= bits <= 8:
             raise CodecError(f"bits must be in 1..8, got {bits}")
         if not 1 <= quality <= 100:
@@ -266,6 +316,7 @@ class CodecLayer(nn.Module):
         self.full_bytes = 0
         self.wire_bytes = 0  # frame header + tables-omitted payload
         self.wire_bytes_full_jpeg = 0  # frame header + complete JPEG
+        self.wire_bytes_compact_jpeg = 0  # frame header + compact complete JPEG (measure_compact only)
         self.samples = 0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

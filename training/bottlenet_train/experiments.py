@@ -19,7 +19,8 @@ def fig7_rows(nets: Dict[str, object], te, qualities: Sequence[int], bits: int, 
         for q in qualities:
             r, wire, full = evaluate_with_codec(net, te, q, bits)  # type: ignore[arg-type]
             rows.append({"method": method, "quality": q, "accuracy": round(r.accuracy, 4),
-                         "meanBytes": round(wire, 1), "meanBytesFullJpeg": round(full, 1), "samples": r.samples})
+                         "meanBytes": round(wire, 1), "meanBytesFullJpeg": round(full, 1),
+                         "meanBytesCompactJpeg": round(r.mean_wire_bytes_compact_jpeg, 1), "samples": r.samples})
             log(f"fig7 {method} q={q}: acc {r.accuracy:.4f} bytes {wire:.1f}")
     return rows
 
@@ -56,6 +57,7 @@ def table4_rows(manifest: dict) -> List[dict]:
              "spatialFactor": p["spatialFactor"], "featureShape": "x".join(map(str, p["featureShape"])),
              "accuracy": p["accuracy"], "baselineAccuracy": manifest["baselineAccuracy"],
              "meanBytes": p["meanBytes"], "meanBytesFullJpeg": p.get("meanBytesFullJpeg"),
+             "meanBytesCompactJpeg": p.get("meanBytesCompactJpeg"),
              "method": p["training"].get("method")} for p in manifest["partitions"]]
 
 

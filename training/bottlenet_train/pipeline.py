@@ -56,14 +56,17 @@ def make_bottlenet(base: ResNet, spec: BaseSpec, block: int, channels: int, spat
 
 def finetune(net: BottleNet, ds: Dataset, method: str, epochs: float, *, quality: int, bits: int,
              lr: float, batch_size: int, seed: int, checkpoint: Optional[str] = None,
-             show_progress: bool = True, log=print) -> float:
-    """Train ``net`` with the codec in the loop (compression-aware) or without (naive). Returns epochs run."""
+             show_progress: bool = True, log=print, teacher: Optional[torch.nn.Module] = None,
+             distill: float = 0.0) -> float:
+    """Train ``net`` with the codec in the loop (compression-aware) or without (naive), optionally also
+    matching ``teacher``'s softened outputs with weight ``distill``. Returns epochs run."""
     if method not in METHODS:
         raise ValueError(f"unknown training method {method!r} (expected one of {METHODS})")
     net.codec = CodecLayer(bits, quality) if method == "compression-aware" else None
     try:
         res = train(net, ds, TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
-                                         checkpoint=checkpoint, show_progress=show_progress, log=log))
+                                         checkpoint=checkpoint, show_progress=show_progress, log=log,
+                                         teacher=teacher if distill > 0 else None, distill_weight=distill))
         recalibrate_bn(net, ds, batch_size=batch_size, seed=seed)
     finally:
         net.codec = None
@@ -94,6 +97,7 @@ def recalibrate_bn(net: torch.nn.Module, ds: Dataset, batches: int = 8, batch_si
 
 def evaluate_with_codec(net: BottleNet, ds: Dataset, quality: int, bits: int) -> Tuple[EvalResult, float, float]:
     """Accuracy with the codec in the loop, mean wire bytes (frame header + tables-omitted payload) and
-    mean bytes with a complete JPEG instead (frame header + full JPEG file)."""
-    r = evaluate(net, ds, codec=CodecLayer(bits, quality))
+    mean bytes with a complete JPEG instead (frame header + full JPEG file). ``r`` also carries the
+    compact complete JPEG's mean wire bytes (optimised Huffman tables, no APP0)."""
+    r = evaluate(net, ds, codec=CodecLayer(bits, quality, measure_compact=True))
     return r, r.mean_wire_bytes, r.mean_wire_bytes_full_jpeg

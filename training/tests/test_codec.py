@@ -1,9 +1,12 @@
 """Quantizer, tiling and JPEG per docs/contracts-for-helpers.md, and the straight-through codec layer."""
+import os
+
 import numpy as np
 import pytest
 import torch
 
 from bottlenet_train import codec
+from bottlenet_train.codec import CodecLayer
 
 
 def test_quantize_formula_and_constant():
@@ -67,3 +70,27 @@ def test_codec_layer_is_straight_through():
     (y * torch.arange(y.numel()).view_as(y)).sum().backward()
     assert torch.equal(x.grad, torch.arange(y.numel()).view_as(y).float())
     assert layer.samples == 2 and layer.wire_bytes > layer.payload_bytes
+
+
+def test_compact_jpeg_is_smaller_same_pixels_and_leaves_standard_encoding_alone():
+    from bottlenet_train.codec import turbojpeg
+    rng = np.random.default_rng(3)
+    img = np.clip(np.cumsum(np.cumsum(rng.normal(size=(28, 28)), 0), 1) * 4 + 128, 0, 255).astype(np.uint8)
+    tj = turbojpeg()
+    before = tj.encode(img, 20)
+    compact = tj.encode_compact(img, 20)
+    after = tj.encode(img, 20)
+    assert before == after, "the standard encoder must not pick up the optimising switch"
+    assert b"JFIF" in before and b"JFIF" not in compact
+    assert len(compact) < len(before) - 100  # optimised Huffman tables + no APP0
+    assert np.array_equal(tj.decode(compact), tj.decode(before))
+    assert os.environ.get("TJ_OPTIMIZE") is None
+
+
+def test_codec_layer_measures_compact_bytes_only_when_asked():
+    x = torch.rand(3, 1, 28, 28)
+    plain, measured = CodecLayer(8, 20), CodecLayer(8, 20, measure_compact=True)
+    plain(x)
+    measured(x)
+    assert plain.wire_bytes_compact_jpeg == 0
+    assert 0 < measured.wire_bytes_compact_jpeg < measured.wire_bytes_full_jpeg

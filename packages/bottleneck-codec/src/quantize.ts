@@ -1,4 +1,7 @@
 import { CodecErrorType, codecError } from './frame/frame-error.js';
+import { NATIVE_ERR_NONFINITE, nativeIfBuilt } from './internal/native.js';
+
+const rangeOut = new Float64Array(2);
 
 /** Result of {@link quantize}: n-bit levels (one per input value) and the float32 range they span. */
 export interface Quantized {
@@ -47,8 +50,18 @@ export function tensorRange(data: Float32Array, offset = 0, length = data.length
  */
 export function quantize(data: Float32Array, bits: number, out?: Uint8Array): Quantized {
   const levels = levelsOf(bits);
-  const { min, max } = tensorRange(data);
   const q = out ?? new Uint8Array(data.length);
+  // The addon's loop (same IEEE operations, one call); anything it rejects takes the TypeScript
+  // path below, which names what was wrong.
+  const native = nativeIfBuilt();
+  if (native) {
+    const rc = native.quantize(data, bits, q, rangeOut);
+    if (rc === 0) return { q, min: rangeOut[0]!, max: rangeOut[1]! };
+    if (rc === NATIVE_ERR_NONFINITE) {
+      throw codecError(CodecErrorType.NonFiniteInput, 'the tensor to encode holds NaN or an infinity');
+    }
+  }
+  const { min, max } = tensorRange(data);
   if (q.length < data.length) throw codecError(CodecErrorType.BadOptions, 'quantize output buffer is too small');
   quantizeInto(data, 0, data.length, min, max, levels, q);
   return { q, min, max };
@@ -85,6 +98,8 @@ export function dequantize(q: Uint8Array, bits: number, min: number, max: number
   const levels = levelsOf(bits);
   const f = out ?? new Float32Array(q.length);
   if (f.length < q.length) throw codecError(CodecErrorType.BadOptions, 'dequantize output buffer is too small');
+  const native = nativeIfBuilt();
+  if (native && native.dequantize(q, bits, min, max, f) === 0) return f;
   const step = max > min ? (max - min) / levels : 0;
   for (let i = 0; i < q.length; i++) f[i] = min + q[i]! * step;
   return f;

@@ -1,4 +1,5 @@
 import { CodecErrorType, codecError } from './frame/frame-error.js';
+import { nativeIfBuilt } from './internal/native.js';
 
 /** A feature shape `[channels, height, width]`. */
 export type FeatureShape = readonly [c: number, h: number, w: number];
@@ -47,12 +48,28 @@ export function tiledSize(shape: FeatureShape): { width: number; height: number 
 export function tile(values: Uint8Array, shape: FeatureShape, out?: Uint8Array, map?: Uint8Array): TiledImage {
   const [c, h, w] = shape;
   checkShape(shape, values.length);
-  const { cols } = tileGrid(c);
   const { width, height } = tiledSize(shape);
   const n = width * height;
   const pixels = out ?? new Uint8Array(n);
   if (pixels.length < n) throw codecError(CodecErrorType.BadOptions, 'tile output buffer is too small');
-  if (c !== (width / w) * (height / h)) pixels.fill(0, 0, n);
+  // The addon's loop when it is built (one call); the TypeScript loop below is the same layout.
+  if (nativeIfBuilt()?.tile(values, c, h, w, pixels, map) === 0) return { pixels, width, height };
+  tileLoop(values, shape, pixels, width, height, map);
+  return { pixels, width, height };
+}
+
+/** The TypeScript tiling loop (the addon's twin; tests compare the two). */
+export function tileLoop(
+  values: Uint8Array,
+  shape: FeatureShape,
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  map?: Uint8Array,
+): void {
+  const [c, h, w] = shape;
+  const { cols } = tileGrid(c);
+  if (c !== (width / w) * (height / h)) pixels.fill(0, 0, width * height);
   for (let k = 0; k < c; k++) {
     const base = Math.floor(k / cols) * h * width + (k % cols) * w;
     const src = k * h * w;
@@ -63,19 +80,26 @@ export function tile(values: Uint8Array, shape: FeatureShape, out?: Uint8Array, 
       else pixels.set(values.subarray(s, s + w), d);
     }
   }
-  return { pixels, width, height };
 }
 
 /** Inverse of {@link tile}: reads the channels back in CHW order, optionally mapping each pixel. */
 export function untile(pixels: Uint8Array, shape: FeatureShape, out?: Uint8Array, map?: Uint8Array): Uint8Array {
   const [c, h, w] = shape;
   checkShape(shape);
-  const { cols } = tileGrid(c);
   const { width, height } = tiledSize(shape);
   if (pixels.length < width * height) {
     throw codecError(CodecErrorType.BadOptions, `untile needs ${width * height} pixels, got ${pixels.length}`);
   }
   const values = out ?? new Uint8Array(c * h * w);
+  if (nativeIfBuilt()?.untile(pixels, c, h, w, values, map) === 0) return values;
+  untileLoop(pixels, shape, values, width, map);
+  return values;
+}
+
+/** The TypeScript untiling loop (the addon's twin; tests compare the two). */
+export function untileLoop(pixels: Uint8Array, shape: FeatureShape, values: Uint8Array, width: number, map?: Uint8Array): void {
+  const [c, h, w] = shape;
+  const { cols } = tileGrid(c);
   for (let k = 0; k < c; k++) {
     const base = Math.floor(k / cols) * h * width + (k % cols) * w;
     const dst = k * h * w;
@@ -86,7 +110,6 @@ export function untile(pixels: Uint8Array, shape: FeatureShape, out?: Uint8Array
       else values.set(pixels.subarray(s, s + w), d);
     }
   }
-  return values;
 }
 
 /** Validates a shape (positive integer dims up to 65535) and, when given, the element count. */

@@ -76,5 +76,5 @@ export function decodeJpegFeatureInto(
 ): void {
   const { width, height } = tiledSizeOf(ctx.shape);
   const { stream, length } = streamOf(payload, width, height, ctx);
-  decodeFeatureJpegInto(stream, length, ctx.shape, ctx.bits, min, max, out, offset, ctx.tablesOmitted);
+  decodeFeatureJpegInto(stream, length, ctx.shape, ctx.bits, min, max, out, offset);
 }

@@ -6,6 +6,8 @@ import {
   NATIVE_ERR_SHAPE,
   NATIVE_ERR_SMALL,
   NATIVE_ERR_TOO_BIG,
+  NATIVE_MODE_COMPACT,
+  NATIVE_MODE_STANDARD,
   nativeJpeg,
 } from '../internal/native.js';
 import { tiledSize, type FeatureShape } from '../tiling.js';
@@ -18,8 +20,25 @@ import { tiledSize, type FeatureShape } from '../tiling.js';
 let encodeScratch = new Uint8Array(4096);
 
 /**
+ * Which complete JPEG stream the encoder writes. `standard`: what tjCompress2 writes (JFIF APP0,
+ * standard Huffman tables); `compact`: optimised Huffman tables (libjpeg `optimize_coding`, lossless)
+ * and no APP0 segment, i.e. tjCompress2 with TJ_OPTIMIZE=1 minus its APP0.
+ */
+export type JpegStreamKind = 'standard' | 'compact';
+
+const modeOf = (kind: JpegStreamKind) => (kind === 'compact' ? NATIVE_MODE_COMPACT : NATIVE_MODE_STANDARD);
+
+/** Grows the encode scratch to the worst-case size of a `width x height` image (after ERR_SMALL). */
+function growEncodeScratch(width: number, height: number, channels: number): void {
+  const need = nativeJpeg().bufSize(width, height, channels);
+  if (need < 0) throw codecError(CodecErrorType.BadOptions, `cannot encode a ${width}x${height} JPEG`);
+  if (encodeScratch.length < need) encodeScratch = new Uint8Array(Math.max(need, encodeScratch.length * 2));
+}
+
+/**
  * Encodes `pixels` (row-major, 1 or 3 interleaved channels) as a baseline JPEG and returns a view
- * of an internal buffer that stays valid until the next encode call on this thread.
+ * of an internal buffer that stays valid until the next encode call on this thread. One native call
+ * once the scratch buffer has grown to the image's worst case.
  */
 export function encodeJpegScratch(
   pixels: Uint8Array,
@@ -27,12 +46,15 @@ export function encodeJpegScratch(
   height: number,
   channels: 1 | 3,
   quality: number,
+  kind: JpegStreamKind = 'standard',
 ): Uint8Array {
   const native = nativeJpeg();
-  const need = native.bufSize(width, height, channels);
-  if (need < 0) throw codecError(CodecErrorType.BadOptions, `cannot encode a ${width}x${height} JPEG`);
-  if (encodeScratch.length < need) encodeScratch = new Uint8Array(Math.max(need, encodeScratch.length * 2));
-  const n = native.encode(pixels, width, height, channels, quality, encodeScratch);
+  const mode = modeOf(kind);
+  let n = native.encode(pixels, width, height, channels, quality, encodeScratch, mode);
+  if (n === NATIVE_ERR_SMALL) {
+    growEncodeScratch(width, height, channels);
+    n = native.encode(pixels, width, height, channels, quality, encodeScratch, mode);
+  }
   if (n < 0) throw nativeError(n, CodecErrorType.BadOptions, 'jpeg encode');
   return encodeScratch.subarray(0, n);
 }
@@ -66,21 +88,23 @@ export function encodeFeatureJpegScratch(
   shape: FeatureShape,
   bits: number,
   quality: number,
+  kind: JpegStreamKind = 'standard',
 ): { jpeg: Uint8Array; min: number; max: number } {
   const native = nativeJpeg();
-  const { width, height } = tiledSize(shape);
-  const need = native.bufSize(width, height, 1);
-  if (need < 0) throw codecError(CodecErrorType.BadOptions, `cannot encode a ${width}x${height} JPEG`);
-  if (encodeScratch.length < need) encodeScratch = new Uint8Array(Math.max(need, encodeScratch.length * 2));
-  const n = native.encodeFeature(data, shape[0], shape[1], shape[2], bits, quality, encodeScratch, rangeScratch);
+  const mode = modeOf(kind);
+  let n = native.encodeFeature(data, shape[0], shape[1], shape[2], bits, quality, encodeScratch, rangeScratch, mode);
+  if (n === NATIVE_ERR_SMALL) {
+    const { width, height } = tiledSize(shape);
+    growEncodeScratch(width, height, 1);
+    n = native.encodeFeature(data, shape[0], shape[1], shape[2], bits, quality, encodeScratch, rangeScratch, mode);
+  }
   if (n < 0) throw nativeError(n, CodecErrorType.BadOptions, 'jpeg encode');
   return { jpeg: encodeScratch.subarray(0, n), min: rangeScratch[0]!, max: rangeScratch[1]! };
 }
 
 /**
- * JPEG decode + untile + dequantize into `out[offset, offset + c*h*w)` in one native call.
- * `headerTrusted`: the headers were rebuilt here from the frame's shape (tables omitted), so the
- * native side skips re-checking their size.
+ * JPEG decode + untile + dequantize into `out[offset, offset + c*h*w)` in one native call (the JPEG
+ * headers are read once, and must give the tiled size of `shape`).
  */
 export function decodeFeatureJpegInto(
   jpeg: Uint8Array,
@@ -91,7 +115,6 @@ export function decodeFeatureJpegInto(
   max: number,
   out: Float32Array,
   offset: number,
-  headerTrusted = false,
 ): void {
   const rc = nativeJpeg().decodeFeature(
     jpeg,
@@ -104,7 +127,6 @@ export function decodeFeatureJpegInto(
     max,
     out,
     offset,
-    headerTrusted ? 1 : 0,
   );
   if (rc < 0) throw nativeError(rc, CodecErrorType.CorruptPayload, 'jpeg decode');
 }

@@ -10,7 +10,7 @@ export type { Logger } from './logger.js';
 
 // Building blocks, for benchmarks and for services that batch other work the same way.
 export { DynamicBatcher } from './batching/batcher.js';
-export type { BatcherOptions, BatchEvent, BatchResult, RunBatch, SubmitOptions } from './batching/batcher.js';
+export type { BatcherOptions, BatchEvent, BatchResult, RunBatch, SubmitOptions, TimedOutputs } from './batching/batcher.js';
 export { WorkerMetrics } from './metrics/worker-metrics.js';
 export { PartitionStats } from './load/partition-stats.js';
 export type { PartitionStatsSnapshot } from './load/partition-stats.js';

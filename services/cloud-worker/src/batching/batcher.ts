@@ -1,7 +1,16 @@
 import { Code, MeshError } from '@bottlenet/errors';
 
-/** Runs one batch: `inputs[i]` produces `outputs[i]`. Called at most once at a time per batcher. */
-export type RunBatch<I, O> = (inputs: readonly I[]) => Promise<readonly O[]> | readonly O[];
+/** A run's outputs with the duration the run measured itself (e.g. inside a compute thread). */
+export interface TimedOutputs<O> {
+  readonly outputs: readonly O[];
+  readonly computeMs: number;
+}
+
+/**
+ * Runs one batch: `inputs[i]` produces `outputs[i]`. Called at most once at a time per batcher. When it
+ * returns {@link TimedOutputs}, that `computeMs` is reported; otherwise the batcher times the call.
+ */
+export type RunBatch<I, O> = (inputs: readonly I[]) => Promise<readonly O[] | TimedOutputs<O>> | readonly O[] | TimedOutputs<O>;
 
 /** What the batcher reports once per session run, for metrics and load tracking. */
 export interface BatchEvent {
@@ -192,7 +201,7 @@ export class DynamicBatcher<I, O> {
     }
     this.running = batch.length;
     const inputs = batch.map((p) => p.input);
-    let result: Promise<readonly O[]> | readonly O[];
+    let result: ReturnType<RunBatch<I, O>>;
     try {
       result = this.options.run(inputs);
     } catch (e) {
@@ -205,8 +214,14 @@ export class DynamicBatcher<I, O> {
     );
   }
 
-  private finish(batch: Pending<I, O>[], start: number, outputs: readonly O[] | undefined, error: unknown): void {
-    const computeMs = this.now() - start;
+  private finish(batch: Pending<I, O>[], start: number, result: readonly O[] | TimedOutputs<O> | undefined, error: unknown): void {
+    let computeMs = this.now() - start;
+    let outputs: readonly O[] | undefined;
+    if (result === undefined || isOutputArray(result)) outputs = result;
+    else {
+      outputs = result.outputs;
+      computeMs = result.computeMs;
+    }
     this.running = 0;
     const { name } = this.options;
     if (outputs !== undefined && outputs.length !== batch.length) {
@@ -242,6 +257,10 @@ export class DynamicBatcher<I, O> {
 
 function deadlineError(name: string, when: string): MeshError {
   return new MeshError(Code.DeadlineExceeded, `${name}: deadline passed ${when}`, { type: 'deadline_exceeded' });
+}
+
+function isOutputArray<O>(r: readonly O[] | TimedOutputs<O>): r is readonly O[] {
+  return Array.isArray(r);
 }
 
 function errorText(e: unknown): string {

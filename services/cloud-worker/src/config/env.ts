@@ -53,6 +53,7 @@ export const ENV_VARS = {
   WORKER_MAX_QUEUE_DELAY_MS: 'batching.maxQueueDelayMs',
   WORKER_MAX_QUEUE_SIZE: 'batching.maxQueueSize',
   WORKER_INTRA_OP_THREADS: 'onnx.intraOpNumThreads',
+  WORKER_COMPUTE_THREADS: 'onnx.computeThreads',
   WORKER_WARMUP_RUNS: 'onnx.warmupRuns',
   WORKER_DEFAULT_TOP_K: 'defaultTopK',
   WORKER_EWMA_ALPHA: 'ewmaAlpha',

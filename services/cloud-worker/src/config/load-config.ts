@@ -98,6 +98,7 @@ function fromEnv(env: Env, warn: Warn): Record<string, unknown> {
   set('batching.maxQueueDelayMs', envNumber(env, 'WORKER_MAX_QUEUE_DELAY_MS', warn));
   set('batching.maxQueueSize', envNumber(env, 'WORKER_MAX_QUEUE_SIZE', warn));
   set('onnx.intraOpNumThreads', envNumber(env, 'WORKER_INTRA_OP_THREADS', warn));
+  set('onnx.computeThreads', envNumber(env, 'WORKER_COMPUTE_THREADS', warn));
   set('onnx.warmupRuns', envNumber(env, 'WORKER_WARMUP_RUNS', warn));
   set('defaultTopK', envNumber(env, 'WORKER_DEFAULT_TOP_K', warn));
   set('ewmaAlpha', envNumber(env, 'WORKER_EWMA_ALPHA', warn));

@@ -56,6 +56,12 @@ export const WorkerConfigSchema = Type.Object(
       {
         /** Threads of one session run (0 lets onnxruntime pick). @default 0 */
         intraOpNumThreads: Type.Integer({ minimum: 0, maximum: 256, default: 0 }),
+        /**
+         * Threads (node:worker_threads) that run the sessions, so that a session run never blocks the JS
+         * thread serving gRPC; hosted networks are spread over them round-robin. 0 runs the sessions on
+         * the JS thread. @default 1
+         */
+        computeThreads: Type.Integer({ minimum: 0, maximum: 64, default: 1 }),
         /** Warm-up runs per session at the largest batch size before reporting SERVING. @default 2 */
         warmupRuns: Type.Integer({ minimum: 0, maximum: 100, default: 2 }),
       },

@@ -1,6 +1,6 @@
-import { Tensor } from 'onnxruntime-node';
-import type { InputSpec, OpenedSession } from '@bottlenet/model-repo';
-import { DynamicBatcher } from '../batching/batcher.js';
+import type { InputSpec } from '@bottlenet/model-repo';
+import { DynamicBatcher, type TimedOutputs } from '../batching/batcher.js';
+import type { TailRunner } from '../compute/index.js';
 import type { BatchingConfig } from '../config/index.js';
 import { PartitionStats } from '../load/partition-stats.js';
 import type { PartitionLabels, WorkerMetrics } from '../metrics/worker-metrics.js';
@@ -16,7 +16,10 @@ export interface HostedPartitionOptions {
   readonly version: string;
   /** A manifest partition id, or `cloud` for the full network. */
   readonly partitionId: string;
-  readonly opened: OpenedSession;
+  /** Per-sample input shape ([c',h',w'] or [C,H,W]). */
+  readonly inputShape: readonly number[];
+  /** Runs the network (on the JS thread or in a compute thread); its input holds `maxBatchSize` samples. */
+  readonly runner: TailRunner;
   readonly classes: readonly string[];
   /** The manifest's input normalisation (used by the cloud-only path). */
   readonly inputSpec: InputSpec;
@@ -27,8 +30,8 @@ export interface HostedPartitionOptions {
 
 /**
  * One servable network of one model version: a tail (or the full network), its session, its batcher and
- * its load statistics. Inputs are per-sample float32 buffers of `inputShape`; a batch is copied into one
- * preallocated tensor and run once.
+ * its load statistics. Inputs are per-sample float32 buffers of `inputShape`; a batch is copied into the
+ * runner's preallocated input and run once.
  */
 export class HostedPartition {
   readonly model: string;
@@ -44,23 +47,21 @@ export class HostedPartition {
   readonly stats: PartitionStats;
   readonly batcher: DynamicBatcher<Float32Array, LogitsSlice>;
   readonly labels: PartitionLabels;
-  private readonly opened: OpenedSession;
-  private readonly batchBuffer: Float32Array;
+  private readonly runner: TailRunner;
 
   constructor(options: HostedPartitionOptions) {
-    const { model, version, partitionId, opened, batching, metrics } = options;
+    const { model, version, partitionId, runner, batching, metrics } = options;
     this.model = model;
     this.version = version;
     this.partitionId = partitionId;
     this.key = `${model}@${version}/${partitionId}`;
-    const [c, h, w] = opened.inputShape as [number, number, number];
+    const [c, h, w] = options.inputShape as [number, number, number];
     this.inputShape = [c, h, w];
     this.sampleSize = c * h * w;
     this.classes = options.classes;
     this.numClasses = options.classes.length;
     this.inputSpec = options.inputSpec;
-    this.opened = opened;
-    this.batchBuffer = new Float32Array(batching.maxBatchSize * this.sampleSize);
+    this.runner = runner;
     this.stats = new PartitionStats(options.ewmaAlpha);
     this.labels = { model, version, partition: partitionId };
     const batchSize = metrics.batchSize.labels(this.labels);
@@ -88,21 +89,18 @@ export class HostedPartition {
   }
 
   /** Concatenates the samples, runs the session once and slices the logits per sample. */
-  async runBatch(inputs: readonly Float32Array[]): Promise<LogitsSlice[]> {
+  async runBatch(inputs: readonly Float32Array[]): Promise<TimedOutputs<LogitsSlice>> {
     const n = inputs.length;
     const size = this.sampleSize;
-    const data = this.batchBuffer.subarray(0, n * size);
+    const data = this.runner.input;
     for (let i = 0; i < n; i++) data.set(inputs[i]!, i * size);
-    const feeds = { [this.opened.inputName]: new Tensor('float32', data, [n, ...this.inputShape]) };
-    const out = await this.opened.session.run(feeds);
-    const t = out[this.opened.outputName];
-    if (t === undefined || !(t.data instanceof Float32Array) || t.data.length !== n * this.numClasses) {
-      throw new Error(`${this.key}: output "${this.opened.outputName}" is not a float32 [${n},${this.numClasses}] tensor`);
+    const { logits, computeMs } = await this.runner.run(n);
+    if (logits.length !== n * this.numClasses) {
+      throw new Error(`${this.key}: the output has ${logits.length} values, expected a float32 [${n},${this.numClasses}] tensor`);
     }
-    const logits = t.data;
-    const slices: LogitsSlice[] = new Array<LogitsSlice>(n);
-    for (let i = 0; i < n; i++) slices[i] = { logits, offset: i * this.numClasses };
-    return slices;
+    const outputs: LogitsSlice[] = new Array<LogitsSlice>(n);
+    for (let i = 0; i < n; i++) outputs[i] = { logits, offset: i * this.numClasses };
+    return { outputs, computeMs };
   }
 
   /** Runs `runs` batches of zeros at the largest batch size and at 1, so first requests pay no warm-up. */
@@ -115,6 +113,6 @@ export class HostedPartition {
   }
 
   async release(): Promise<void> {
-    await this.opened.session.release();
+    await this.runner.release();
   }
 }

@@ -1,6 +1,7 @@
 import { Code, MeshError } from '@bottlenet/errors';
-import { loadModelRepository, openSession, type ModelRepository, type SessionTarget } from '@bottlenet/model-repo';
+import { describeTarget, loadModelRepository, openSession, type ModelRepository, type SessionTarget } from '@bottlenet/model-repo';
 import { CLOUD_ONLY_ID } from '@bottlenet/protocol';
+import { ComputePool, InlineRunner, ThreadRunner, type TailRunner } from '../compute/index.js';
 import type { CompiledWorkerConfig } from '../config/index.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { HostedPartition } from './hosted-partition.js';
@@ -36,11 +37,15 @@ export class ModelHost {
   private readonly config: CompiledWorkerConfig;
   private readonly metrics: WorkerMetrics;
   private readonly logger: Logger;
+  /** Compute threads running the sessions; undefined when sessions run on the JS thread. */
+  private readonly pool: ComputePool | undefined;
 
   constructor(options: ModelHostOptions) {
     this.config = options.config;
     this.metrics = options.metrics;
     this.logger = options.logger;
+    const threads = this.config.onnx.computeThreads;
+    this.pool = threads > 0 ? new ComputePool(threads) : undefined;
   }
 
   /** Loads and warms every directory; the first failure throws and nothing of this call is kept. */
@@ -125,11 +130,34 @@ export class ModelHost {
     return done;
   }
 
-  /** Releases every session (after {@link drain}). */
+  /** Releases every session (after {@link drain}) and stops the compute threads. */
   async close(): Promise<void> {
     const all = this.servedModels();
     this.models = new Map();
     await Promise.all(all.map((m) => releaseModel(m)));
+    await this.pool?.close();
+  }
+
+  /**
+   * Opens (and validates, through model-repo) the session of one network; with compute threads the file
+   * is then opened in a thread with the same options and the validating session released.
+   */
+  private async openRunner(repo: ModelRepository, target: SessionTarget): Promise<{ runner: TailRunner; inputShape: readonly number[] }> {
+    const options = { intraOpNumThreads: this.config.onnx.intraOpNumThreads, interOpNumThreads: 1 };
+    const opened = await openSession(repo, target, options);
+    const maxBatchSize = this.config.batching.maxBatchSize;
+    if (this.pool === undefined) return { runner: new InlineRunner(opened, maxBatchSize), inputShape: opened.inputShape };
+    try {
+      const runner = await ThreadRunner.open(this.pool.take(), repo.filePath(target), opened, { ...options, maxBatchSize });
+      return { runner, inputShape: opened.inputShape };
+    } catch (e) {
+      throw new MeshError(Code.FailedPrecondition, `cannot open ${describeTarget(target)} of ${repo.manifest.name} in a compute thread: ${(e as Error).message}`, {
+        type: 'session_create_failed',
+        cause: e,
+      });
+    } finally {
+      await opened.session.release();
+    }
   }
 
   private async loadOne(dir: string): Promise<HostedModel> {
@@ -149,15 +177,13 @@ export class ModelHost {
     const partitions = new Map<string, HostedPartition>();
     try {
       for (const [id, target] of targets) {
-        const opened = await openSession(repo, target, {
-          intraOpNumThreads: this.config.onnx.intraOpNumThreads,
-          interOpNumThreads: 1,
-        });
+        const { runner, inputShape } = await this.openRunner(repo, target);
         const hosted = new HostedPartition({
           model: name,
           version,
           partitionId: id,
-          opened,
+          runner,
+          inputShape,
           classes,
           inputSpec: repo.manifest.input,
           batching: this.config.batching,

@@ -1,0 +1,99 @@
+import { Tensor } from 'onnxruntime-node';
+import type { OpenedSession } from '@bottlenet/model-repo';
+import type { ComputeThread } from './compute-thread.js';
+
+/** One session run of a batch: the logits `[n, classes]` and the run's own duration. */
+export interface RunResult {
+  readonly logits: Float32Array;
+  readonly computeMs: number;
+}
+
+/**
+ * Runs one network on batches written into {@link input} (`[maxBatch, ...shape]`, float32): the caller
+ * writes samples 0..n-1, then calls {@link run}. One run at a time per runner (the batcher ensures it).
+ */
+export interface TailRunner {
+  readonly input: Float32Array;
+  run(n: number): Promise<RunResult>;
+  release(): Promise<void>;
+}
+
+/**
+ * Runs the session on the worker's JS thread (`onnx.computeThreads: 0`). The input tensor of each batch
+ * size is made once over the preallocated buffer and reused.
+ */
+export class InlineRunner implements TailRunner {
+  readonly input: Float32Array;
+  private readonly tensors = new Map<number, Tensor>();
+  private readonly sampleSize: number;
+
+  constructor(
+    private readonly opened: OpenedSession,
+    maxBatchSize: number,
+  ) {
+    this.sampleSize = opened.inputShape.reduce((a, b) => a * b, 1);
+    this.input = new Float32Array(maxBatchSize * this.sampleSize);
+  }
+
+  async run(n: number): Promise<RunResult> {
+    let t = this.tensors.get(n);
+    if (t === undefined) {
+      t = new Tensor('float32', this.input.subarray(0, n * this.sampleSize), [n, ...this.opened.inputShape]);
+      this.tensors.set(n, t);
+    }
+    const t0 = performance.now();
+    const out = await this.opened.session.run({ [this.opened.inputName]: t });
+    const computeMs = performance.now() - t0;
+    const logits = out[this.opened.outputName]?.data;
+    if (!(logits instanceof Float32Array)) throw new Error(`output "${this.opened.outputName}" is missing or not float32`);
+    return { logits, computeMs };
+  }
+
+  async release(): Promise<void> {
+    await this.opened.session.release();
+  }
+}
+
+/**
+ * Runs the session in a compute thread: the batch input is a SharedArrayBuffer the thread reads, so the
+ * JS thread goes on serving gRPC while the session runs.
+ */
+export class ThreadRunner implements TailRunner {
+  readonly input: Float32Array;
+
+  private constructor(
+    private readonly thread: ComputeThread,
+    private readonly handle: number,
+    input: SharedArrayBuffer,
+  ) {
+    this.input = new Float32Array(input);
+  }
+
+  /**
+   * Opens the file of `opened` (already validated on the JS thread, whose session is then released) in
+   * `thread` with the same options.
+   */
+  static async open(
+    thread: ComputeThread,
+    path: string,
+    opened: OpenedSession,
+    options: { intraOpNumThreads: number; interOpNumThreads: number; maxBatchSize: number },
+  ): Promise<ThreadRunner> {
+    const sampleSize = opened.inputShape.reduce((a, b) => a * b, 1);
+    const input = new SharedArrayBuffer(options.maxBatchSize * sampleSize * Float32Array.BYTES_PER_ELEMENT);
+    const handle = await thread.open(
+      path,
+      { intraOpNumThreads: options.intraOpNumThreads, interOpNumThreads: options.interOpNumThreads },
+      { inputName: opened.inputName, outputName: opened.outputName, shape: opened.inputShape, input },
+    );
+    return new ThreadRunner(thread, handle, input);
+  }
+
+  run(n: number): Promise<RunResult> {
+    return this.thread.run(this.handle, n);
+  }
+
+  release(): Promise<void> {
+    return this.thread.release(this.handle);
+  }
+}

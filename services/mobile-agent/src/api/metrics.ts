@@ -1,5 +1,13 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** One candidate's per-request series, bound once (no label objects built per request). */
+export interface CandidateSeries {
+  readonly answered: Readonly<Record<'cloud' | 'mobile' | 'fallback', { inc(): void }>>;
+  readonly latency: { observe(seconds: number): void };
+  readonly uploadBytes: { inc(n: number): void };
+  readonly energy: { inc(n: number): void };
+}
+
 /** The agent's Prometheus metrics, on their own registry (one per agent, so tests can run several). */
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -83,4 +91,22 @@ export class AgentMetrics {
     help: '1 when the last call to the gateway succeeded',
     registers: [this.registry],
   });
+
+  private readonly series = new Map<string, CandidateSeries>();
+
+  /** The per-request series of `candidate`, created on first use. */
+  candidate(candidate: string): CandidateSeries {
+    let s = this.series.get(candidate);
+    if (s === undefined) {
+      const answered = (by: string): { inc(): void } => this.requests.labels({ candidate, answered_by: by });
+      s = {
+        answered: { cloud: answered('cloud'), mobile: answered('mobile'), fallback: answered('fallback') },
+        latency: this.latency.labels({ candidate }),
+        uploadBytes: this.uploadBytes.labels({ candidate }),
+        energy: this.energy.labels({ candidate }),
+      };
+      this.series.set(candidate, s);
+    }
+    return s;
+  }
 }

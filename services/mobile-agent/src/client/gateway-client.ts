@@ -1,12 +1,17 @@
+import { Pool } from 'undici';
 import { Code, MeshError, codeFromString, fromNodeError } from '@bottlenet/errors';
-import { InferReply, InferRequest, PlanReply, PlanRequest } from '@bottlenet/protocol';
+import { InferReply, PlanReply, PlanRequest } from '@bottlenet/protocol';
 import type { LinkEmulator } from '../link/index.js';
+import { Deadlines } from './deadlines.js';
+import { InferRequestEncoder, type InferCall } from './infer-request-encoder.js';
 
 export interface GatewayClientOptions {
   readonly baseUrl: string;
   readonly token?: string | undefined;
   /** Shapes every call as if it crossed the device's uplink. */
   readonly link?: LinkEmulator | undefined;
+  /** Most connections kept open to the gateway. @default 8 */
+  readonly connections?: number;
 }
 
 /** One timed call: what came back, and how long the network (everything but the server's own work) took. */
@@ -18,46 +23,73 @@ export interface Timed<T> {
   readonly totalMs: number;
 }
 
+/** The fields of an Infer the agent sets per request (model and version are the client's). */
+export type { InferCall } from './infer-request-encoder.js';
+
 /**
  * The agent's side of the gateway's HTTP API: `POST /v1/plan` (proto3 JSON) and `POST /v1/infer`
- * (protobuf body, protobuf reply). Failures become MeshErrors: connection errors `Unavailable`,
- * the gateway's error bodies keep their code and type, an aborted call `DeadlineExceeded`.
+ * (protobuf body, protobuf reply), over one keep-alive undici `Pool`. Per call: the InferRequest is
+ * built by hand into one buffer, headers are prebuilt, and the deadline sits on one shared timer
+ * (`Deadlines`), so a call allocates no timer, dispatcher or header object of its own.
+ * Failures become MeshErrors: connection errors `Unavailable`, the gateway's error bodies keep their
+ * code and type, a late call `DeadlineExceeded` (type `timeout`).
  */
 export class GatewayClient {
-  private readonly base: string;
+  private readonly pool: Pool;
+  private readonly prefix: string;
+  private readonly deadlines = new Deadlines();
+  private readonly headers: { readonly json: Record<string, string>; readonly proto: Record<string, string> };
+  /** One encoder per model view (the agent has one); keyed by identity, no key string per call. */
+  private readonly encoders = new WeakMap<{ readonly name: string; readonly version: string }, InferRequestEncoder>();
 
   constructor(private readonly opts: GatewayClientOptions) {
-    this.base = opts.baseUrl.replace(/\/+$/, '');
+    const url = new URL(opts.baseUrl);
+    this.prefix = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, { connections: opts.connections ?? 8, pipelining: 1 });
+    const auth: Record<string, string> = opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` };
+    this.headers = {
+      json: { 'content-type': 'application/json', accept: 'application/json', ...auth },
+      proto: { 'content-type': 'application/x-protobuf', accept: 'application/x-protobuf', ...auth },
+    };
   }
 
   async plan(req: PlanRequest, timeoutMs: number): Promise<Timed<PlanReply>> {
     const body = Buffer.from(JSON.stringify(PlanRequest.toJSON(req)));
-    const r = await this.call('/v1/plan', body, 'application/json', timeoutMs);
+    const r = await this.call('/v1/plan', body, this.headers.json, timeoutMs);
     const json: unknown = JSON.parse(r.value.toString('utf8'));
-    return { ...r, value: PlanReply.fromJSON(json) };
+    return { value: PlanReply.fromJSON(json), bytes: r.bytes, totalMs: r.totalMs };
   }
 
-  async infer(req: InferRequest, timeoutMs: number): Promise<Timed<InferReply>> {
-    const bytes = InferRequest.encode(req).finish();
-    const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const r = await this.call('/v1/infer', body, 'application/x-protobuf', timeoutMs);
-    return { ...r, value: InferReply.decode(r.value) };
+  async infer(model: { name: string; version: string }, req: InferCall, timeoutMs: number): Promise<Timed<InferReply>> {
+    let enc = this.encoders.get(model);
+    if (enc === undefined) this.encoders.set(model, (enc = new InferRequestEncoder(model.name, model.version)));
+    const body = enc.encode(req);
+    const r = await this.call('/v1/infer', body, this.headers.proto, timeoutMs);
+    return { value: InferReply.decode(r.value), bytes: r.bytes, totalMs: r.totalMs };
   }
 
-  private async call(path: string, body: Buffer, contentType: string, timeoutMs: number): Promise<Timed<Buffer>> {
-    const signal = AbortSignal.timeout(timeoutMs);
-    const headers: Record<string, string> = { 'content-type': contentType, accept: contentType };
-    if (this.opts.token !== undefined) headers['authorization'] = `Bearer ${this.opts.token}`;
+  /** Closes the connections (pending calls fail). */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async call(path: string, body: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<Timed<Buffer>> {
+    const deadline = this.deadlines.start(timeoutMs, `gateway ${path}`);
+    const signal = deadline.signal;
     const t0 = performance.now();
     try {
       if (this.opts.link !== undefined) await this.opts.link.uplink(body.length, signal);
-      const res = await fetch(this.base + path, { method: 'POST', body, headers, signal });
-      const buf = Buffer.from(await res.arrayBuffer());
+      const res = await this.pool.request({ path: this.prefix + path, method: 'POST', body, headers, signal });
+      const buf = Buffer.from(await res.body.arrayBuffer());
       if (this.opts.link !== undefined) await this.opts.link.downlink(signal);
-      if (!res.ok) throw errorFromReply(path, res.status, res.headers.get('content-type') ?? '', buf);
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        throw errorFromReply(path, res.statusCode, String(res.headers['content-type'] ?? ''), buf);
+      }
       return { value: buf, bytes: body.length, totalMs: performance.now() - t0 };
     } catch (err) {
-      throw normalise(err, path, timeoutMs);
+      throw normalise(signal.aborted ? signal.reason : err, path, timeoutMs);
+    } finally {
+      deadline.done();
     }
   }
 }
@@ -67,7 +99,7 @@ function normalise(err: unknown, path: string, timeoutMs: number): MeshError {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return new MeshError(Code.DeadlineExceeded, `gateway ${path} did not answer within ${timeoutMs} ms`, { cause: err, type: 'timeout' });
   }
-  const inner = err instanceof Error && err.cause !== undefined ? fromNodeError(err.cause) : undefined;
+  const inner = fromNodeError(err) ?? (err instanceof Error && err.cause !== undefined ? fromNodeError(err.cause) : undefined);
   if (inner !== undefined) return new MeshError(inner.code, `gateway ${path}: ${inner.rawMessage}`, { cause: err, type: inner.type });
   return new MeshError(Code.Unavailable, `gateway ${path}: ${err instanceof Error ? err.message : String(err)}`, {
     cause: err,

@@ -1,2 +1,2 @@
 export { GatewayClient } from './gateway-client.js';
-export type { GatewayClientOptions, Timed } from './gateway-client.js';
+export type { GatewayClientOptions, Timed, InferCall } from './gateway-client.js';

@@ -1,7 +1,8 @@
 import { Tensor } from 'onnxruntime-node';
-import { loadModelRepository, normalizeInput, openSession, type ModelRepository, type OpenedSession } from '@bottlenet/model-repo';
+import { loadModelRepository, openSession, type ModelRepository, type OpenedSession } from '@bottlenet/model-repo';
 import { Code, MeshError } from '@bottlenet/errors';
 import type { ImageInput, ModelRuntime, ModelView } from './types.js';
+import { InputNormaliser } from './input-normaliser.js';
 
 export interface OnnxRuntimeOptions {
   /** onnxruntime execution providers in order of preference. @default ['cpu'] */
@@ -17,12 +18,19 @@ export interface OnnxRuntimeOptions {
  * its own onnxruntime-node session (batch 1). A session run that fails becomes `Internal`.
  */
 export class OnnxModelRuntime implements ModelRuntime {
+  private readonly normaliser: InputNormaliser;
+  /** The batch-1 input dims of every session, built once. */
+  private readonly dims = new Map<OpenedSession, readonly number[]>();
+
   private constructor(
     readonly repo: ModelRepository,
     readonly model: ModelView,
     private readonly heads: ReadonlyMap<string, OpenedSession>,
     private readonly full: OpenedSession,
-  ) {}
+  ) {
+    this.normaliser = new InputNormaliser(repo.manifest.input);
+    for (const s of [...heads.values(), full]) this.dims.set(s, [1, ...s.inputShape]);
+  }
 
   static async open(dir: string, options: OnnxRuntimeOptions = {}): Promise<OnnxModelRuntime> {
     const repo = await loadModelRepository(dir, { verifyChecksums: options.verifyChecksums ?? true });
@@ -51,8 +59,12 @@ export class OnnxModelRuntime implements ModelRuntime {
     return new OnnxModelRuntime(repo, view, heads, full);
   }
 
-  normalise(image: ImageInput): Float32Array {
-    return normalizeInput(this.repo.manifest.input, { data: image.pixels, width: image.width, height: image.height, channels: image.channels });
+  get inputLength(): number {
+    return this.normaliser.length;
+  }
+
+  normalise(image: ImageInput, out?: Float32Array): Float32Array {
+    return this.normaliser.normalise(image, out);
   }
 
   runHead(partitionId: string, input: Float32Array): Promise<Float32Array> {
@@ -68,7 +80,7 @@ export class OnnxModelRuntime implements ModelRuntime {
   }
 
   private async run(s: OpenedSession, input: Float32Array): Promise<Float32Array> {
-    const feeds = { [s.inputName]: new Tensor('float32', input, [1, ...s.inputShape]) };
+    const feeds = { [s.inputName]: new Tensor('float32', input, this.dims.get(s)) };
     try {
       const out = await s.session.run(feeds);
       return out[s.outputName]!.data as Float32Array;

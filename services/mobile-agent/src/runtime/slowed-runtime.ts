@@ -18,8 +18,12 @@ export class SlowedRuntime implements ModelRuntime {
     return this.inner.model;
   }
 
-  normalise(image: ImageInput): Float32Array {
-    return this.inner.normalise(image);
+  get inputLength(): number {
+    return this.inner.inputLength;
+  }
+
+  normalise(image: ImageInput, out?: Float32Array): Float32Array {
+    return this.inner.normalise(image, out);
   }
 
   private readonly fastest = new Map<string, number>();

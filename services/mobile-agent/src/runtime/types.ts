@@ -31,8 +31,10 @@ export interface ModelView {
  */
 export interface ModelRuntime {
   readonly model: ModelView;
-  /** HWC bytes -> normalised CHW float32 of the manifest's input shape. */
-  normalise(image: ImageInput): Float32Array;
+  /** Elements of one normalised input (C*H*W). */
+  readonly inputLength: number;
+  /** HWC bytes -> normalised CHW float32 of the manifest's input shape, into `out` when given. */
+  normalise(image: ImageInput, out?: Float32Array): Float32Array;
   /** head_j: input -> features (c' x h' x w', float32). */
   runHead(partitionId: string, input: Float32Array): Promise<Float32Array>;
   /** The full network: input -> logits. */

@@ -1,0 +1,67 @@
+import { Code, MeshError } from '@bottlenet/errors';
+
+/** One call's deadline: abort `signal` is fired when it passes; call `done()` when the call ends. */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  /** performance.now() at which the call is late. */
+  readonly at: number;
+  done(): void;
+}
+
+interface Entry {
+  readonly at: number;
+  readonly controller: AbortController;
+  readonly what: string;
+  readonly ms: number;
+}
+
+/**
+ * Deadlines of in-flight calls on one shared timer instead of a timer per call: the timer is armed for
+ * the earliest deadline; a call that ends only leaves the set (no clearTimeout), and a timer that fires
+ * with nothing late just re-arms for the next deadline (or stays off). Calls in sequence with the same
+ * budget therefore arm the timer about once per budget, not once per call. When a deadline passes, the
+ * call's signal aborts with `MeshError(DeadlineExceeded, type "timeout")`.
+ */
+export class Deadlines {
+  private readonly pending = new Set<Entry>();
+  private timer: NodeJS.Timeout | undefined;
+  private armedAt = Infinity;
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  start(ms: number, what: string): Deadline {
+    const at = this.now() + ms;
+    const e: Entry = { at, controller: new AbortController(), what, ms };
+    this.pending.add(e);
+    if (at < this.armedAt) this.arm(at);
+    return { signal: e.controller.signal, at, done: () => void this.pending.delete(e) };
+  }
+
+  /** Calls still waiting (for tests). */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  private arm(at: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.armedAt = at;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, at - this.now()));
+    this.timer.unref();
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.armedAt = Infinity;
+    const now = this.now();
+    let next = Infinity;
+    for (const e of this.pending) {
+      if (e.at <= now + 0.5) {
+        this.pending.delete(e);
+        e.controller.abort(new MeshError(Code.DeadlineExceeded, `${e.what} did not answer within ${e.ms} ms`, { type: 'timeout' }));
+      } else if (e.at < next) {
+        next = e.at;
+      }
+    }
+    if (next !== Infinity) this.arm(next);
+  }
+}

@@ -332,30 +332,32 @@ static napi_value js_buf_size(napi_env env, napi_callback_info info) {
 }
 
 /*
- * encode(pixels, width, height, channels, quality, out, mode?) -> bytes written, or a negative error
- * (ERR_SMALL: out is smaller than bufSize(width, height, channels); grow it and call again).
- * mode 0 (default): the standard stream; 1: compact.
+ * encode(pixels, width, height, channels, quality, out, mode?, outOffset?) -> bytes written at
+ * out[outOffset...], or a negative error (ERR_SMALL: fewer than bufSize(width, height, channels)
+ * bytes from outOffset on; make room and call again). mode 0 (default): the standard stream; 1: compact.
  */
 static napi_value js_encode(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   unsigned char *src, *dst;
   size_t src_len, dst_len;
-  int32_t w, h, ch, q, mode = MODE_STANDARD;
+  int32_t w, h, ch, q, mode = MODE_STANDARD, at = 0;
   codec_state *s = get_state(env);
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 6 || !get_bytes(env, argv[0], &src, &src_len) || !get_i32(env, argv[1], &w) ||
       !get_i32(env, argv[2], &h) || !get_i32(env, argv[3], &ch) || !get_i32(env, argv[4], &q) ||
-      !get_bytes(env, argv[5], &dst, &dst_len) || (argc >= 7 && !get_i32(env, argv[6], &mode)))
+      !get_bytes(env, argv[5], &dst, &dst_len) || (argc >= 7 && !get_i32(env, argv[6], &mode)) ||
+      (argc >= 8 && !get_i32(env, argv[7], &at)))
     return make_i32(env, ERR_ARGS);
   if (w < 1 || h < 1 || w > 65500 || h > 65500 || (ch != 1 && ch != 3) || q < 1 || q > 100 ||
-      src_len < (size_t)w * h * ch || (mode != MODE_STANDARD && mode != MODE_COMPACT))
+      src_len < (size_t)w * h * ch || (mode != MODE_STANDARD && mode != MODE_COMPACT) || at < 0 ||
+      (size_t)at > dst_len)
     return make_i32(env, ERR_ARGS);
   unsigned long need = tjBufSize(w, h, ch == 1 ? TJSAMP_GRAY : TJSAMP_420);
   if (need == (unsigned long)-1) return make_i32(env, ERR_ARGS);
-  if (dst_len < need) return make_i32(env, ERR_SMALL);
+  if (dst_len - at < need) return make_i32(env, ERR_SMALL);
   size_t size = 0;
-  int rc = encode_any(s, mode, src, w, h, ch, q, dst, dst_len, &size);
+  int rc = encode_any(s, mode, src, w, h, ch, q, dst + at, dst_len - at, &size);
   return rc < 0 ? make_i32(env, rc) : make_f64(env, (double)size);
 }
 
@@ -392,28 +394,31 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
 }
 
 /*
- * decode(jpeg, length, out, width, height, channels, maxPixels, dims?) -> 0 or a negative error.
+ * decode(jpeg, length, out, width, height, channels, maxPixels, dims?, outOffset?) -> 0 or a negative
+ * error; the image goes to out[outOffset, outOffset + width*height*channels).
  * width/height > 0: the image must have exactly these dimensions (feature tiles);
  * width/height == 0: any size up to maxPixels, out must hold width*height*channels bytes.
  * dims (Int32Array of 2), when given, receives the image's width and height, also with ERR_SMALL, so
  * that a caller decoding into a reusable buffer can grow it and call again.
  */
 static napi_value js_decode(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 9;
+  napi_value argv[9];
   unsigned char *src, *dst;
   size_t src_len, dst_len, dims_len;
-  int32_t len, ew, eh, ch, max_px;
+  int32_t len, ew, eh, ch, max_px, at = 0;
   int32_t *dims = NULL;
   codec_state *s = get_state(env);
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 7 || !get_bytes(env, argv[0], &src, &src_len) || !get_i32(env, argv[1], &len) ||
       !get_bytes(env, argv[2], &dst, &dst_len) || !get_i32(env, argv[3], &ew) || !get_i32(env, argv[4], &eh) ||
       !get_i32(env, argv[5], &ch) || !get_i32(env, argv[6], &max_px) ||
-      (argc >= 8 && !get_optional(env, argv[7], napi_int32_array, (void **)&dims, &dims_len)))
+      (argc >= 8 && !get_optional(env, argv[7], napi_int32_array, (void **)&dims, &dims_len)) ||
+      (argc >= 9 && !get_i32(env, argv[8], &at)))
     return make_i32(env, ERR_ARGS);
   if (dims && dims_len < 2) return make_i32(env, ERR_ARGS);
-  if (len < 0 || (size_t)len > src_len || (ch != 1 && ch != 3) || ew < 0 || eh < 0 || max_px < 1)
+  if (len < 0 || (size_t)len > src_len || (ch != 1 && ch != 3) || ew < 0 || eh < 0 || max_px < 1 || at < 0 ||
+      (size_t)at > dst_len)
     return make_i32(env, ERR_ARGS);
   int w = 0, h = 0;
   int rc = decode_header(s, src, (size_t)len, &w, &h);
@@ -432,11 +437,11 @@ static napi_value js_decode(napi_env env, napi_callback_info info) {
     dims[0] = w;
     dims[1] = h;
   }
-  if (dst_len < (size_t)w * h * ch) {
+  if (dst_len - at < (size_t)w * h * ch) {
     abort_decode(s);
     return make_i32(env, ERR_SMALL);
   }
-  return make_i32(env, decode_body(s, dst, w, h, ch));
+  return make_i32(env, decode_body(s, dst + at, w, h, ch));
 }
 
 /*

@@ -3,6 +3,7 @@ import '../codecs/builtin.js';
 import { decodeJpegFeatureInto, encodeJpegFeature, jpegCodec } from '../codecs/jpeg-codec.js';
 import { dequantizeInto } from '../internal/dequantize-into.js';
 import { quantizeToTiles, tilesToDequantized } from '../internal/fused.js';
+import { ownedBytes } from '../internal/pool.js';
 import { levelsOf, quantizeInto, tensorRange } from '../quantize.js';
 import { tiledSize, checkShape, type FeatureShape } from '../tiling.js';
 import { CodecErrorType, codecError } from './frame-error.js';
@@ -94,7 +95,7 @@ export function encodeFeatureFrame(data: Float32Array, shape: FeatureShape, opti
     payload = codec.encode(q, ctx);
   }
   const headerLength = frameHeaderLength(payload.length);
-  const frame = new Uint8Array(headerLength + payload.length);
+  const frame = ownedBytes(headerLength + payload.length);
   writeFrameHeader(frame, {
     codecId: codec.id,
     bits,

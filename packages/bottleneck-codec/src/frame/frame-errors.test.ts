@@ -52,7 +52,7 @@ test('header fields are where docs/codec.md says', () => {
   assert.equal(h.headerLength, 22);
   assert.equal(h.payloadLength, jpeg.length - 22);
   assert.equal(jpeg[21], h.payloadLength);
-  assert.equal(h.min, new DataView(jpeg.buffer).getFloat32(13, true));
+  assert.equal(h.min, new DataView(jpeg.buffer, jpeg.byteOffset).getFloat32(13, true));
 });
 
 test('truncated frames: before the magic, inside the header, inside the payload', () => {

@@ -12,6 +12,7 @@ interface NativeJpeg {
     quality: number,
     out: Uint8Array,
     mode?: number,
+    outOffset?: number,
   ): number;
   info(jpeg: Uint8Array, length: number, out: Int32Array): number;
   decode(
@@ -23,6 +24,7 @@ interface NativeJpeg {
     channels: number,
     maxPixels: number,
     dims?: Int32Array,
+    outOffset?: number,
   ): number;
   encodeFeature(
     data: Float32Array,

@@ -10,6 +10,7 @@ import {
   NATIVE_MODE_STANDARD,
   nativeJpeg,
 } from '../internal/native.js';
+import { ownedCopy, pool, poolCommit, poolReserve, poolUsed } from '../internal/pool.js';
 import { tiledSize, type FeatureShape } from '../tiling.js';
 
 /**
@@ -133,11 +134,39 @@ export function decodeFeatureJpegInto(
 
 const infoScratch = new Int32Array(3);
 const dimsScratch = new Int32Array(2);
-let imageScratch = new Uint8Array(64 * 1024);
 
 /**
- * Decodes a JPEG of any size up to `maxPixels` reading its headers once: into a reusable buffer that
- * grows when an image needs more, then copied out. Returns a fresh array the caller owns.
+ * Encodes a complete JPEG into a caller-owned array: straight into the result pool (one native call)
+ * when the image's worst case fits there, else via the scratch buffer and a copy.
+ */
+export function encodeJpegOwned(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  quality: number,
+  kind: JpegStreamKind,
+): Uint8Array {
+  const native = nativeJpeg();
+  const mode = modeOf(kind);
+  let n = native.encode(pixels, width, height, channels, quality, pool, mode, poolUsed);
+  if (n === NATIVE_ERR_SMALL) {
+    const need = native.bufSize(width, height, channels);
+    if (need < 0) throw codecError(CodecErrorType.BadOptions, `cannot encode a ${width}x${height} JPEG`);
+    if (!poolReserve(need)) {
+      const jpeg = encodeJpegScratch(pixels, width, height, channels, quality, kind);
+      return ownedCopy(jpeg, 0, jpeg.length);
+    }
+    n = native.encode(pixels, width, height, channels, quality, pool, mode, poolUsed);
+  }
+  if (n < 0) throw nativeError(n, CodecErrorType.BadOptions, 'jpeg encode');
+  return poolCommit(n);
+}
+
+/**
+ * Decodes a JPEG of any size up to `maxPixels` into a caller-owned array, reading its headers once:
+ * straight into the result pool when it fits, else (after the first call reported the size) into an
+ * array of exactly the image's size.
  */
 export function decodeJpegOwned(
   jpeg: Uint8Array,
@@ -146,15 +175,21 @@ export function decodeJpegOwned(
   errorType: ErrorType,
 ): { pixels: Uint8Array; width: number; height: number } {
   const native = nativeJpeg();
-  let rc = native.decode(jpeg, jpeg.length, imageScratch, 0, 0, channels, maxPixels, dimsScratch);
-  if (rc === NATIVE_ERR_SMALL) {
-    imageScratch = new Uint8Array(dimsScratch[0]! * dimsScratch[1]! * channels);
-    rc = native.decode(jpeg, jpeg.length, imageScratch, 0, 0, channels, maxPixels, dimsScratch);
-  }
-  if (rc < 0) throw nativeError(rc, errorType, 'jpeg decode');
+  let rc = native.decode(jpeg, jpeg.length, pool, 0, 0, channels, maxPixels, dimsScratch, poolUsed);
   const width = dimsScratch[0]!;
   const height = dimsScratch[1]!;
-  return { pixels: imageScratch.slice(0, width * height * channels), width, height };
+  const n = width * height * channels;
+  if (rc === NATIVE_ERR_SMALL) {
+    if (!poolReserve(n)) {
+      const pixels = new Uint8Array(n);
+      rc = native.decode(jpeg, jpeg.length, pixels, width, height, channels, maxPixels);
+      if (rc < 0) throw nativeError(rc, errorType, 'jpeg decode');
+      return { pixels, width, height };
+    }
+    rc = native.decode(jpeg, jpeg.length, pool, width, height, channels, maxPixels, undefined, poolUsed);
+  }
+  if (rc < 0) throw nativeError(rc, errorType, 'jpeg decode');
+  return { pixels: poolCommit(n), width, height };
 }
 
 /** Width and height from a JPEG's headers, without decoding it. */

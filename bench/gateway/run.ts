@@ -7,7 +7,8 @@
 // Real parts: redis-server, the load monitor, one real cloud worker (models/fmnist-tiny, partition rb1),
 // the gateway, all as child processes on loopback.
 // Environment: BENCH_GATEWAY_REQUESTS (latency samples per side, default 3000), BENCH_GATEWAY_SECONDS
-// (plan load duration, default 5), BENCH_GATEWAY_CONNECTIONS (default 32).
+// (plan load duration, default 5), BENCH_GATEWAY_CONNECTIONS (default 32), BENCH_GATEWAY_CPU_PROF (a folder:
+// the gateway runs with `node --cpu-prof` and writes its profile there when the bench stops it).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Metadata, credentials, type ServiceError } from '@grpc/grpc-js';
@@ -58,7 +59,9 @@ async function main(): Promise<number> {
     /"msg":"load monitor listening"/,
   );
   const pin = existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', ['-c', '1']] as const : undefined;
-  const gwArgs = tsx('services/gateway/src/main.ts', [
+  const profDir = process.env.BENCH_GATEWAY_CPU_PROF;
+  const profArgs = profDir === undefined || profDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
+  const gwArgs = [...profArgs, ...tsx('services/gateway/src/main.ts', [
     '--config',
     writeJson('gateway', {
       listen: { host: '127.0.0.1', port: 0 },
@@ -67,7 +70,7 @@ async function main(): Promise<number> {
       modelDirs: [MODEL_DIR],
       logLevel: 'info',
     }),
-  ]);
+  ])];
   const gateway = await start(
     'gateway',
     pin ? pin[0] : process.execPath,
@@ -127,10 +130,14 @@ async function main(): Promise<number> {
   const dms: number[] = [];
   const gms: number[] = [];
   let gwCpu = 0;
+  let baseCpu = 0;
+  const basePid = baseline.proc.child.pid!;
   const block = 100;
   for (let done = 0; done < REQUESTS; done += block) {
     for (let i = 0; i < block; i++) dms.push(await direct());
+    const b0 = cpuSeconds(basePid);
     for (let i = 0; i < block; i++) bms.push(await bare());
+    baseCpu += cpuSeconds(basePid) - b0;
     const c0 = cpuSeconds(gwPid);
     for (let i = 0; i < block; i++) gms.push(await viaGateway());
     gwCpu += cpuSeconds(gwPid) - c0;
@@ -141,7 +148,7 @@ async function main(): Promise<number> {
   log(`infer direct   p50=${p50d.toFixed(3)} ms p99=${percentile(dms, 99).toFixed(3)} ms (n=${String(dms.length)})`);
   log(`infer gateway  p50=${p50g.toFixed(3)} ms p99=${percentile(gms, 99).toFixed(3)} ms (n=${String(gms.length)})`);
   log(`calibration: bare node:http round trip with the same body p50=${percentile(bms, 50).toFixed(3)} ms (the HTTP hop alone; the gateway adds this hop by design)`);
-  log(`gateway CPU per /v1/infer: ${((gwCpu / gms.length) * 1e6).toFixed(0)} us (user+system, whole process)`);
+  log(`gateway CPU per /v1/infer: ${((gwCpu / gms.length) * 1e6).toFixed(0)} us (user+system, whole process); bare node:http CPU per request: ${((baseCpu / bms.length) * 1e6).toFixed(0)} us`);
   log(`added_p50_ms=${added.toFixed(3)} limit < ${String(LIMITS.addedP50Ms)} -> ${added < LIMITS.addedP50Ms ? 'ok' : 'FAIL'}`);
   await http.close();
   await baseHttp.close();

@@ -78,6 +78,8 @@ export const GatewayConfigSchema = Type.Object(
         cloudGflops: Type.Number({ exclusiveMinimum: 0, default: 200 }),
         /** Size of the cloud-only JPEG input per pixel, when the manifest has no profile. @default 0.8 */
         cloudOnlyBytesPerPixel: Type.Number({ exclusiveMinimum: 0, default: 0.8 }),
+        /** Replies cached by request body for the current cloud view (0 turns the cache off). @default 4096 */
+        cacheEntries: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 4096 }),
       },
       { additionalProperties: false, default: {} },
     ),

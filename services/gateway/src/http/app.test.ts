@@ -149,6 +149,27 @@ describe('gateway HTTP surface', () => {
     expectError(badVersion, 404, 'not_found', /has no version "9"/, 'version_unknown');
   });
 
+  test('POST /v1/plan: a repeated body is answered from the cache (same reply, fresh generatedAtMs); errors are never cached', async () => {
+    const text = JSON.stringify({ ...plan, currentCandidateId: 'rb1' });
+    const send = (payload: string) => gw.app.inject({ method: 'POST', url: '/v1/plan', payload, headers: { ...auth(), 'content-type': 'application/json' } });
+    const first = await send(text);
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await send(text);
+    assert.equal(first.statusCode, 200, first.body);
+    assert.equal(second.statusCode, 200, second.body);
+    assert.match(String(second.headers['content-type']), /^application\/json/);
+    assert.equal(second.headers['x-bottlenet-view-stale'], '1');
+    const a = first.json<{ generatedAtMs: number }>();
+    const b = second.json<{ generatedAtMs: number }>();
+    assert.ok(b.generatedAtMs > a.generatedAtMs, 'generatedAtMs is the time of each answer');
+    assert.deepEqual({ ...b, generatedAtMs: 0 }, { ...a, generatedAtMs: 0 });
+    // The cache is keyed by the exact text: an invalid body stays invalid, a bad one is rejected every time.
+    const bad = JSON.stringify({ ...plan, uplink: { bandwidthMbps: -1, network: '4g' } });
+    for (let i = 0; i < 2; i++) expectError(await send(bad), 400, 'invalid_argument', /bandwidthMbps/, 'validation');
+    const unknown = JSON.stringify({ ...plan, model: 'nope' });
+    for (let i = 0; i < 2; i++) expectError(await send(unknown), 404, 'not_found', /unknown model "nope"/, 'model_unknown');
+  });
+
   test('POST /v1/infer rejects each bad input with its code', async () => {
     const post = (payload: Buffer | string, contentType = 'application/x-protobuf') =>
       gw.app.inject({ method: 'POST', url: '/v1/infer', payload, headers: { ...auth(), 'content-type': contentType } });

@@ -1,7 +1,6 @@
-import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { Code, MeshError, codeToString } from '@bottlenet/errors';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
-import { ERROR_TYPE_METADATA_KEY, InferReply, InferenceServiceService, RETRY_AFTER_METADATA_KEY, type InferRequest } from '@bottlenet/protocol';
+import { InferReply, InferenceServiceService, type InferRequest } from '@bottlenet/protocol';
 import type { GatewayMetrics } from '../metrics.js';
 import type { WorkerEntry, WorkerPool } from './worker-pool.js';
 
@@ -91,31 +90,15 @@ function withOverrides(bytes: Buffer, timeoutMs: number, requestId: string): Buf
 }
 
 const INFER_PATH = InferenceServiceService.infer.path;
-const identity = (b: Buffer): Buffer => b;
 
 function callInfer(worker: WorkerEntry, request: Buffer, deadlineAtMs: number, handle: CancelHandle | undefined): Promise<Buffer> {
   worker.outstanding++;
   return new Promise<Buffer>((resolve, reject) => {
-    const call = worker.client.makeUnaryRequest(INFER_PATH, identity, identity, request, new Metadata(), { deadline: deadlineAtMs }, (err: ServiceError | null, reply?: Buffer) => {
+    const cancel = worker.client.call(INFER_PATH, request, deadlineAtMs, (err, reply) => {
       worker.outstanding--;
-      if (err === null && reply !== undefined) resolve(reply);
-      else reject(toMeshError(err, worker));
+      if (err === undefined && reply !== undefined) resolve(reply);
+      else reject(err ?? new MeshError(Code.Internal, `worker ${worker.id} returned no reply`, { type: 'empty_reply' }));
     });
-    if (handle !== undefined) handle.cancel = () => call.cancel();
-  });
-}
-
-/** A gRPC status from a worker as a MeshError; the code is the same number, the trailers give type and retry hint. */
-export function toMeshError(err: ServiceError | null, worker: WorkerEntry): MeshError {
-  if (err === null) return new MeshError(Code.Internal, `worker ${worker.id} returned no reply`, { type: 'empty_reply' });
-  const n: number = err.code;
-  const code = Number.isInteger(n) && n >= 1 && n <= 16 ? (n as Code) : Code.Unknown;
-  const type = err.metadata?.get(ERROR_TYPE_METADATA_KEY)[0];
-  const retry = Number(err.metadata?.get(RETRY_AFTER_METADATA_KEY)[0]);
-  const message = err.details || err.message;
-  return new MeshError(code, `worker ${worker.id}: ${message}`, {
-    type: typeof type === 'string' && type !== '' ? type : undefined,
-    cause: err,
-    details: Number.isFinite(retry) && retry > 0 ? { retryAfterMs: retry } : {},
+    if (handle !== undefined) handle.cancel = cancel;
   });
 }

@@ -1,12 +1,13 @@
-import { credentials } from '@grpc/grpc-js';
 import type { CloudSummary, WorkerSummary } from '@bottlenet/load-monitor';
-import { InferenceServiceClient, type LoadHint } from '@bottlenet/protocol';
+import type { LoadHint } from '@bottlenet/protocol';
+import { GrpcUnaryChannel } from './grpc-unary-channel.js';
 
 /** A worker the gateway can route to: the view's numbers, fresher hints from replies, and local state. */
 export interface WorkerEntry {
   readonly id: string;
   readonly address: string;
-  readonly client: InferenceServiceClient;
+  /** One HTTP/2 connection to the worker's InferenceService, reused by every call. */
+  readonly client: GrpcUnaryChannel;
   ready: boolean;
   queueDepth: number;
   inFlight: number;
@@ -46,10 +47,7 @@ export class WorkerPool {
         e = {
           id: w.id,
           address: w.address,
-          client: new InferenceServiceClient(w.address, credentials.createInsecure(), {
-            'grpc.initial_reconnect_backoff_ms': 100,
-            'grpc.max_reconnect_backoff_ms': 1000,
-          }),
+          client: new GrpcUnaryChannel(w.address, `worker ${w.id}`),
           ready: w.ready,
           queueDepth: w.queueDepth,
           inFlight: w.inFlight,
@@ -73,7 +71,7 @@ export class WorkerPool {
     }
     for (const [id, e] of this.#workers) {
       if (!seen.has(id)) {
-        e.client.close(); // calls in progress finish; grpc-js closes the channel after them
+        e.client.close(); // calls in progress finish (GOAWAY), then the connection closes
         this.#workers.delete(id);
       }
     }

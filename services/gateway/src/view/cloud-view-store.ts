@@ -27,6 +27,7 @@ export class CloudViewStore {
   readonly #reader: Redis;
   readonly #subscriber: Redis;
   #summary: CloudSummary | undefined;
+  #version = 0;
   #freshAtMs = Number.NEGATIVE_INFINITY;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -99,6 +100,11 @@ export class CloudViewStore {
     return this.#summary;
   }
 
+  /** Changes whenever `summary` is replaced (so results derived from the view can be cached by it). */
+  get version(): number {
+    return this.#version;
+  }
+
   /** True when the view could not be refreshed within `staleAfterMs` (or never was). */
   get stale(): boolean {
     return Date.now() - this.#freshAtMs > this.#o.staleAfterMs;
@@ -139,6 +145,7 @@ export class CloudViewStore {
     if (this.#summary !== undefined && s.updatedAtMs < this.#summary.updatedAtMs) return;
     const newer = this.#summary === undefined || s.updatedAtMs > this.#summary.updatedAtMs;
     this.#summary = s;
+    this.#version++;
     if (newer) {
       this.#freshAtMs = Date.now();
       this.#o.onSummary?.(s);

@@ -1,29 +1,42 @@
 // pnpm bench:worker: the cloud worker against raw onnxruntime-node on the same tail, in one run.
-//   ort_ratio      = worker throughput at saturation (many concurrent unary gRPC calls on loopback) /
+//   ort_ratio      = worker throughput at saturation (many concurrent unary gRPC Infer calls on loopback) /
 //                    onnxruntime-node alone running the same tail at the same batch sizes   (limit >= 0.85)
 //   batching_gain  = worker throughput with batching / with batching off (max batch 1)        (limit >= 3)
 //   added_p50_ms   = at low load (one request at a time), p50 of the worker's time for a request minus
 //                    its session run (server-side total_us - compute_us)                      (limit < 0.5)
-// Environment: BENCH_WORKER_MODEL (model dir, default models/fmnist-tiny), BENCH_WORKER_PARTITION
-// (default: the first partition), BENCH_WORKER_SECONDS (measure window per phase, default 4),
-// BENCH_WORKER_BATCH (max batch size, default 32), BENCH_WORKER_CONCURRENCY (default 2 x batch).
-// The same two ratios over InferStream (one bidirectional stream per client channel) are printed too.
+// The headline (last line, exit status) is the paper-shaped network: scenes-resnet50-slim, tail rb1 (the
+// ResNet-50 split after the first residual block); every shipped repository's first tail is measured the
+// same way and printed in the table, so nothing is hidden.
+// Each repository: R rounds, each interleaving worker-batched, raw ORT (the batch sizes that round
+// formed), worker-unbatched and raw ORT at batch 1; the ratios are medians over the rounds.
+// Environment: BENCH_WORKER_MODEL / BENCH_WORKER_PARTITION (headline; default scenes-resnet50-slim, its
+// first partition), BENCH_WORKER_MODELS (comma list for the table; default the three shipped ones),
+// BENCH_WORKER_SECONDS (window per phase, default 3), BENCH_WORKER_ROUNDS (default 3), BENCH_WORKER_BATCH
+// (max batch, default 32), BENCH_WORKER_CONCURRENCY (default 2 x batch), BENCH_WORKER_CLIENT (`h2`,
+// default: pre-serialised calls over node:http2; or `grpc-js`), BENCH_WORKER_COMPUTE_THREADS (default 1).
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Tensor } from 'onnxruntime-node';
 import { decodeFeatureFrame } from '@bottlenet/bottleneck-codec';
-import { loadModelRepository, openSession } from '@bottlenet/model-repo';
+import { loadModelRepository, openSession, type ModelRepository } from '@bottlenet/model-repo';
 import { AgentEncoder, WorkerClient, fashionMnistTest } from '@bottlenet/cloud-worker/testing';
-import type { InferReply, InferRequest, InferStreamReply } from '@bottlenet/protocol';
-import { startWorkerProcess } from './worker-process.js';
+import type { InferReply, InferRequest } from '@bottlenet/protocol';
+import { H2InferClient, frameRequest } from './h2-client.js';
+import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 const ROOT = resolve(new URL('.', import.meta.url).pathname, '../..');
-const MODEL_DIR = resolve(ROOT, process.env.BENCH_WORKER_MODEL ?? 'models/fmnist-tiny');
-const SECONDS = Number(process.env.BENCH_WORKER_SECONDS ?? 4);
-const WARM_SECONDS = 1;
+const HEADLINE_DIR = resolve(ROOT, process.env.BENCH_WORKER_MODEL ?? 'models/scenes-resnet50-slim');
+const TABLE_DIRS = (process.env.BENCH_WORKER_MODELS ?? 'models/fmnist-tiny,models/fmnist-resnet-small,models/scenes-resnet50-slim')
+  .split(',')
+  .map((d) => resolve(ROOT, d.trim()));
+const SECONDS = Number(process.env.BENCH_WORKER_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_WORKER_ROUNDS ?? 3);
+const WARM_SECONDS = 0.5;
 const MAX_BATCH = Number(process.env.BENCH_WORKER_BATCH ?? 32);
 const CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 2 * MAX_BATCH);
-const CLIENTS = 4;
+const CLIENT_KIND = process.env.BENCH_WORKER_CLIENT === 'grpc-js' ? 'grpc-js' : 'h2';
+const COMPUTE_THREADS = process.env.BENCH_WORKER_COMPUTE_THREADS ?? '1';
+const CHANNELS = 4;
 const SAMPLES = 512;
 const LIMITS = { ortRatio: 0.85, batchingGain: 3, addedP50Ms: 0.5 };
 
@@ -31,7 +44,7 @@ const log = (s: string): void => void process.stdout.write(`${s}\n`);
 
 interface Saturation {
   throughput: number;
-  /** CPU seconds the worker process and this (client) process spent in the window, per request, microseconds. */
+  /** CPU of the worker process and of this (client) process in the window, per request, microseconds. */
   workerCpuUsPerReq: number;
   clientCpuUsPerReq: number;
   /** Session-run time per request (batch compute / batch size), microseconds. */
@@ -40,77 +53,55 @@ interface Saturation {
   batches: Map<number, number>;
 }
 
-/** Closed-loop load from CONCURRENCY callers spread over CLIENTS channels; counts the measured window. */
-async function saturate(
-  transport: 'unary' | 'stream',
-  pid: number,
-  port: number,
-  model: string,
-  partitionId: string,
-  frames: Uint8Array[],
-): Promise<Saturation> {
-  const clients = Array.from({ length: CLIENTS }, () => new WorkerClient(`127.0.0.1:${port}`, { 'grpc.use_local_subchannel_pool': 1 }));
-  const t0 = performance.now();
-  const measureFrom = t0 + WARM_SECONDS * 1000;
-  const end = measureFrom + SECONDS * 1000;
-  let done = 0;
-  const sizeCounts = new Map<number, number>();
-  let next = 0;
-  let computeUs = 0;
-  let cpu0: { worker: number; client: number } | undefined;
-  let cpu1: { worker: number; client: number } | undefined;
-  const marks = [
-    setTimeout(() => (cpu0 = cpuNow(pid)), measureFrom - t0),
-    setTimeout(() => (cpu1 = cpuNow(pid)), end - t0),
-  ];
-  const record = (r: InferReply): void => {
-    const now = performance.now();
-    if (now >= measureFrom && now < end) {
-      done++;
-      const b = r.timings!.batchSize;
-      computeUs += r.timings!.computeUs / b;
-      sizeCounts.set(b, (sizeCounts.get(b) ?? 0) + 1);
-    }
-  };
-  const request = (): InferRequest => ({
+/** Closed-loop load: CONCURRENCY callers on CHANNELS connections; counts the measured window only. */
+async function saturate(worker: WorkerProcess, model: string, partitionId: string, frames: readonly Uint8Array[]): Promise<Saturation> {
+  const address = `127.0.0.1:${worker.port}`;
+  const requests: InferRequest[] = frames.map((f) => ({
     model,
     version: '',
     partitionId,
     topK: 1,
     timeoutMs: 0,
     requestId: '',
-    payload: { $case: 'featureFrame', featureFrame: Buffer.from(frames[next++ % frames.length]!) },
-  });
-  const unaryLoop = async (c: WorkerClient): Promise<void> => {
-    while (performance.now() < end) record(await c.infer(request()));
+    payload: { $case: 'featureFrame', featureFrame: Buffer.from(f) },
+  }));
+  let call: (i: number, channel: number) => Promise<InferReply>;
+  let close: () => void;
+  if (CLIENT_KIND === 'h2') {
+    const framed = requests.map(frameRequest);
+    const clients = Array.from({ length: CHANNELS }, () => new H2InferClient(address));
+    call = (i, ch) => clients[ch]!.infer(framed[i % framed.length]!);
+    close = () => clients.forEach((c) => c.close());
+  } else {
+    const clients = Array.from({ length: CHANNELS }, () => new WorkerClient(address, { 'grpc.use_local_subchannel_pool': 1 }));
+    call = (i, ch) => clients[ch]!.infer(requests[i % requests.length]!);
+    close = () => clients.forEach((c) => c.close());
+  }
+  const t0 = performance.now();
+  const measureFrom = t0 + WARM_SECONDS * 1000;
+  const end = measureFrom + SECONDS * 1000;
+  let done = 0;
+  let next = 0;
+  let computeUs = 0;
+  const sizeCounts = new Map<number, number>();
+  let cpu0: { worker: number; client: number } | undefined;
+  let cpu1: { worker: number; client: number } | undefined;
+  const pid = worker.child.pid!;
+  const marks = [setTimeout(() => (cpu0 = cpuNow(pid)), measureFrom - t0), setTimeout(() => (cpu1 = cpuNow(pid)), end - t0)];
+  const loop = async (ch: number): Promise<void> => {
+    while (performance.now() < end) {
+      const r = await call(next++, ch);
+      const now = performance.now();
+      if (now >= measureFrom && now < end) {
+        done++;
+        const b = r.timings!.batchSize;
+        computeUs += r.timings!.computeUs / b;
+        sizeCounts.set(b, (sizeCounts.get(b) ?? 0) + 1);
+      }
+    }
   };
-  /** One bidirectional stream per client channel, keeping `window` requests outstanding on it. */
-  const streamLoop = (c: WorkerClient, window: number): Promise<void> =>
-    new Promise((resolveLoop, reject) => {
-      const stream = c.inference.inferStream();
-      let ended = false;
-      const send = (): void => {
-        if (performance.now() >= end) {
-          if (!ended) {
-            ended = true;
-            stream.end();
-          }
-          return;
-        }
-        stream.write(request());
-      };
-      stream.on('data', (m: InferStreamReply) => {
-        if (m.result?.$case === 'reply') record(m.result.reply);
-        else reject(new Error(`stream request failed: ${JSON.stringify(m.result)}`));
-        send();
-      });
-      stream.on('end', () => resolveLoop());
-      stream.on('error', reject);
-      for (let i = 0; i < window; i++) send();
-    });
-  if (transport === 'unary') await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => unaryLoop(clients[i % CLIENTS]!)));
-  else await Promise.all(clients.map((c) => streamLoop(c, CONCURRENCY / CLIENTS)));
-  for (const c of clients) c.close();
+  await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => loop(i % CHANNELS)));
+  close();
   for (const t of marks) clearTimeout(t);
   cpu1 ??= cpuNow(pid);
   cpu0 ??= cpu1;
@@ -125,7 +116,7 @@ async function saturate(
   };
 }
 
-/** CPU seconds (user + system) of process `pid` (from /proc) and of this process. */
+/** CPU seconds (user + system) of process `pid` (from /proc, all its threads) and of this process. */
 function cpuNow(pid: number): { worker: number; client: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -134,51 +125,69 @@ function cpuNow(pid: number): { worker: number; client: number } {
   return { worker: ticks / 100, client: (self.user + self.system) / 1e6 };
 }
 
-/** onnxruntime-node alone: the same tail, the same session options, the same mix of batch sizes. */
-async function rawOrt(partitionId: string, features: Float32Array[], batches: Map<number, number>): Promise<number> {
-  const repo = await loadModelRepository(MODEL_DIR);
-  const opened = await openSession(repo, { partition: partitionId, part: 'tail' }, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  const shape = repo.partition(partitionId).featureShape;
-  const size = shape[0] * shape[1] * shape[2];
-  const tensors = new Map<number, Tensor>();
-  for (const b of batches.keys()) {
-    const data = new Float32Array(b * size);
-    for (let i = 0; i < b; i++) data.set(features[i % features.length]!, i * size);
-    tensors.set(b, new Tensor('float32', data, [b, ...shape]));
+/** onnxruntime-node alone: the same tail file and session options (1 intra-op thread), given batch sizes. */
+class RawOrt {
+  private readonly tensors = new Map<number, Tensor>();
+
+  private constructor(
+    private readonly opened: Awaited<ReturnType<typeof openSession>>,
+    private readonly features: readonly Float32Array[],
+  ) {}
+
+  static async open(repo: ModelRepository, partitionId: string, features: readonly Float32Array[]): Promise<RawOrt> {
+    const opened = await openSession(repo, { partition: partitionId, part: 'tail' }, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    return new RawOrt(opened, features);
   }
-  // Interleave the sizes in proportion to how often the worker ran them.
-  const schedule: number[] = [];
-  for (const [b, n] of batches) for (let i = 0; i < n; i++) schedule.push(b);
-  for (let i = schedule.length - 1; i > 0; i--) {
-    const j = (i * 7919) % (i + 1);
-    [schedule[i], schedule[j]] = [schedule[j]!, schedule[i]!];
+
+  private tensor(b: number): Tensor {
+    let t = this.tensors.get(b);
+    if (t === undefined) {
+      const size = this.opened.inputShape.reduce((x, y) => x * y, 1);
+      const data = new Float32Array(b * size);
+      for (let i = 0; i < b; i++) data.set(this.features[i % this.features.length]!, i * size);
+      t = new Tensor('float32', data, [b, ...this.opened.inputShape]);
+      this.tensors.set(b, t);
+    }
+    return t;
   }
-  const run = (b: number) => opened.session.run({ [opened.inputName]: tensors.get(b)! });
-  for (const b of batches.keys()) await run(b);
-  const t0 = performance.now();
-  const end = t0 + SECONDS * 1000;
-  let samples = 0;
-  for (let i = 0; performance.now() < end; i++) {
-    const b = schedule[i % schedule.length]!;
-    await run(b);
-    samples += b;
+
+  /** Samples per second over `seconds`, running the sizes interleaved in proportion to `batches`. */
+  async throughput(batches: ReadonlyMap<number, number>, seconds: number): Promise<number> {
+    const schedule: number[] = [];
+    for (const [b, n] of batches) for (let i = 0; i < n; i++) schedule.push(b);
+    for (let i = schedule.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [schedule[i], schedule[j]] = [schedule[j]!, schedule[i]!];
+    }
+    const run = (b: number) => this.opened.session.run({ [this.opened.inputName]: this.tensor(b) });
+    for (const b of batches.keys()) await run(b);
+    const t0 = performance.now();
+    const end = t0 + seconds * 1000;
+    let samples = 0;
+    for (let i = 0; performance.now() < end; i++) {
+      const b = schedule[i % schedule.length]!;
+      await run(b);
+      samples += b;
+    }
+    return samples / ((performance.now() - t0) / 1000);
   }
-  const elapsed = (performance.now() - t0) / 1000;
-  await opened.session.release();
-  return samples / elapsed;
+
+  release(): Promise<void> {
+    return this.opened.session.release();
+  }
 }
 
-/** One request at a time: the worker's own time per request besides the session run. */
-async function lowLoad(port: number, model: string, partitionId: string, frames: Uint8Array[]): Promise<{ addedP50Ms: number; rttP50Ms: number; computeP50Ms: number }> {
+/** One request at a time (grpc-js client): the worker's own time per request besides the session run. */
+async function lowLoad(port: number, model: string, partitionId: string, frames: readonly Uint8Array[]): Promise<{ addedP50Ms: number; rttP50Ms: number; computeP50Ms: number }> {
   const c = new WorkerClient(`127.0.0.1:${port}`);
   const added: number[] = [];
   const rtt: number[] = [];
   const compute: number[] = [];
-  for (let i = 0; i < 1300; i++) {
+  for (let i = 0; i < 1200; i++) {
     const t0 = performance.now();
     const r = await c.infer({ model, partitionId, topK: 1, payload: { $case: 'featureFrame', featureFrame: Buffer.from(frames[i % frames.length]!) } });
     const t1 = performance.now();
-    if (i < 300) continue;
+    if (i < 200) continue;
     added.push((r.timings!.totalUs - r.timings!.computeUs) / 1000);
     compute.push(r.timings!.computeUs / 1000);
     rtt.push(t1 - t0);
@@ -187,19 +196,16 @@ async function lowLoad(port: number, model: string, partitionId: string, frames:
   return { addedP50Ms: median(added), rttP50Ms: median(rtt), computeP50Ms: median(compute) };
 }
 
-function cpuLine(s: Saturation): string {
-  return `CPU per request: worker ${s.workerCpuUsPerReq.toFixed(0)} us (session run ${s.computeUsPerReq.toFixed(0)} us), clients ${s.clientCpuUsPerReq.toFixed(0)} us`;
-}
-
-function median(xs: number[]): number {
+function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function describeBatches(b: Map<number, number>): string {
+function meanBatch(b: ReadonlyMap<number, number>): number {
   const runs = [...b.values()].reduce((s, n) => s + n, 0);
   const samples = [...b].reduce((s, [k, n]) => s + k * n, 0);
-  return `mean batch ${(samples / runs).toFixed(1)} over ${runs} runs`;
+  return samples / runs;
 }
 
 /**
@@ -220,61 +226,146 @@ function pixelsForInput(pixels: Uint8Array, count: number, shape: readonly numbe
   return out;
 }
 
-async function main(): Promise<number> {
-  const started = performance.now();
-  const repo = await loadModelRepository(MODEL_DIR);
+interface Row {
+  name: string;
+  partitionId: string;
+  frameBytes: number;
+  on: number;
+  raw: number;
+  off: number;
+  rawB1: number;
+  ortRatio: number;
+  gain: number;
+  rawGain: number;
+  meanBatch: number;
+  workerCpuUs: number;
+  clientCpuUs: number;
+  computeUs: number;
+  workerCpuOffUs: number;
+  addedP50Ms: number;
+  rttP50Ms: number;
+  computeP50Ms: number;
+}
+
+async function measureRepository(dir: string, partitionOverride: string | undefined): Promise<Row> {
+  const repo = await loadModelRepository(dir);
   const m = repo.manifest;
-  const partitionId = process.env.BENCH_WORKER_PARTITION ?? m.partitions[0]!.id;
+  const partitionId = partitionOverride ?? m.partitions[0]!.id;
   const { images } = fashionMnistTest(SAMPLES);
   const enc = await AgentEncoder.open(repo, partitionId);
   const frames = await enc.encode(pixelsForInput(images.pixels, images.count, m.input.shape), images.count);
   await enc.release();
   const features = frames.map((f) => decodeFeatureFrame(f).data);
-  log(`bench worker: ${m.name}@${m.version} tail ${partitionId}, ${frames.length} real frames (mean ${(frames.reduce((s, f) => s + f.length, 0) / frames.length).toFixed(1)} B), max batch ${MAX_BATCH}, ${CONCURRENCY} concurrent callers on ${CLIENTS} channels, ${SECONDS} s windows, 1 onnxruntime thread`);
-
-  const common = { WORKER_MODELS: MODEL_DIR, WORKER_INTRA_OP_THREADS: '1', WORKER_MAX_QUEUE_SIZE: String(4 * CONCURRENCY) };
+  const common = {
+    WORKER_MODELS: dir,
+    WORKER_INTRA_OP_THREADS: '1',
+    WORKER_COMPUTE_THREADS: COMPUTE_THREADS,
+    WORKER_MAX_QUEUE_SIZE: String(4 * CONCURRENCY),
+    WORKER_WARMUP_RUNS: '2',
+  };
   const batched = await startWorkerProcess({ ...common, WORKER_MAX_BATCH_SIZE: String(MAX_BATCH) });
-  let sat: Saturation;
-  let satUnary: Saturation;
+  const unbatched = await startWorkerProcess({ ...common, WORKER_MAX_BATCH_SIZE: '1' });
+  const raw = await RawOrt.open(repo, partitionId, features);
+  const rounds: { on: Saturation; off: Saturation; raw: number; rawB1: number }[] = [];
   let low: Awaited<ReturnType<typeof lowLoad>>;
   try {
     low = await lowLoad(batched.port, m.name, partitionId, frames);
-    satUnary = await saturate('unary', batched.child.pid!, batched.port, m.name, partitionId, frames);
-    sat = await saturate('stream', batched.child.pid!, batched.port, m.name, partitionId, frames);
+    for (let r = 0; r < ROUNDS; r++) {
+      const on = await saturate(batched, m.name, partitionId, frames);
+      const rawMix = await raw.throughput(on.batches, SECONDS);
+      const off = await saturate(unbatched, m.name, partitionId, frames);
+      const rawB1 = await raw.throughput(new Map([[1, 1]]), SECONDS);
+      rounds.push({ on, off, raw: rawMix, rawB1 });
+    }
   } finally {
+    await raw.release();
     await batched.stop();
+    await unbatched.stop();
   }
-  log(`worker, batching on, unary calls:      ${satUnary.throughput.toFixed(0)} req/s (${describeBatches(satUnary.batches)}); ${cpuLine(satUnary)}`);
-  log(`worker, batching on, InferStream:      ${sat.throughput.toFixed(0)} req/s (${describeBatches(sat.batches)}); ${cpuLine(sat)}`);
-  const raw = await rawOrt(partitionId, features, sat.batches);
-  const rawUnary = await rawOrt(partitionId, features, satUnary.batches);
-  log(`onnxruntime-node alone, same batch sizes: ${raw.toFixed(0)} samples/s (stream mix), ${rawUnary.toFixed(0)} samples/s (unary mix)`);
+  const med = (f: (x: (typeof rounds)[number]) => number): number => median(rounds.map(f));
+  return {
+    name: `${m.name}@${m.version}`,
+    partitionId,
+    frameBytes: frames.reduce((s, f) => s + f.length, 0) / frames.length,
+    on: med((x) => x.on.throughput),
+    raw: med((x) => x.raw),
+    off: med((x) => x.off.throughput),
+    rawB1: med((x) => x.rawB1),
+    ortRatio: med((x) => x.on.throughput / x.raw),
+    gain: med((x) => x.on.throughput / x.off.throughput),
+    rawGain: med((x) => x.raw / x.rawB1),
+    meanBatch: med((x) => meanBatch(x.on.batches)),
+    workerCpuUs: med((x) => x.on.workerCpuUsPerReq),
+    clientCpuUs: med((x) => x.on.clientCpuUsPerReq),
+    computeUs: med((x) => x.on.computeUsPerReq),
+    workerCpuOffUs: med((x) => x.off.workerCpuUsPerReq),
+    ...low,
+  };
+}
 
-  const unbatchedWorker = await startWorkerProcess({ ...common, WORKER_MAX_BATCH_SIZE: '1' });
-  let off: Saturation;
-  let offUnary: Saturation;
-  try {
-    offUnary = await saturate('unary', unbatchedWorker.child.pid!, unbatchedWorker.port, m.name, partitionId, frames);
-    off = await saturate('stream', unbatchedWorker.child.pid!, unbatchedWorker.port, m.name, partitionId, frames);
-  } finally {
-    await unbatchedWorker.stop();
+function rowLine(r: Row): string {
+  const cells = [
+    `${r.name} ${r.partitionId}`.padEnd(30),
+    r.on.toFixed(0).padStart(7),
+    r.raw.toFixed(0).padStart(7),
+    r.ortRatio.toFixed(3).padStart(6),
+    r.off.toFixed(0).padStart(7),
+    r.gain.toFixed(2).padStart(6),
+    r.rawGain.toFixed(2).padStart(6),
+    r.meanBatch.toFixed(1).padStart(5),
+    `${r.workerCpuUs.toFixed(0)}/${r.computeUs.toFixed(0)}`.padStart(10),
+    r.clientCpuUs.toFixed(0).padStart(6),
+    r.addedP50Ms.toFixed(3).padStart(6),
+  ];
+  return cells.join(' ');
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const headlineRepo = await loadModelRepository(HEADLINE_DIR);
+  const headlinePartition = process.env.BENCH_WORKER_PARTITION ?? headlineRepo.manifest.partitions[0]!.id;
+  const dirs = TABLE_DIRS.includes(HEADLINE_DIR) ? TABLE_DIRS : [...TABLE_DIRS, HEADLINE_DIR];
+  log(
+    `bench worker: ${dirs.map((d) => basename(d)).join(', ')}; first tail of each (headline ${headlineRepo.manifest.name} ${headlinePartition}); ` +
+      `${SAMPLES} real frames, max batch ${MAX_BATCH}, ${CONCURRENCY} concurrent unary callers on ${CHANNELS} connections (${CLIENT_KIND} client, a separate process), ` +
+      `${ROUNDS} rounds x ${SECONDS} s windows (medians), 1 onnxruntime intra-op thread, ${COMPUTE_THREADS} compute thread(s) in the worker`,
+  );
+  const rows: Row[] = [];
+  let headline: Row | undefined;
+  for (const dir of dirs) {
+    const row = await measureRepository(dir, dir === HEADLINE_DIR ? headlinePartition : undefined);
+    rows.push(row);
+    if (dir === HEADLINE_DIR) headline = row;
+    log(`  measured ${row.name} ${row.partitionId} (mean frame ${row.frameBytes.toFixed(0)} B)`);
   }
-  log(`worker, batching off, unary calls:     ${offUnary.throughput.toFixed(0)} req/s; ${cpuLine(offUnary)}`);
-  log(`worker, batching off, InferStream:     ${off.throughput.toFixed(0)} req/s; ${cpuLine(off)}`);
-  log(`InferStream (informative): ort_ratio ${(sat.throughput / raw).toFixed(3)}, batching_gain ${(sat.throughput / off.throughput).toFixed(2)}`);
-  log(`low load: p50 client round trip ${low.rttP50Ms.toFixed(3)} ms, session run ${low.computeP50Ms.toFixed(3)} ms, worker added ${low.addedP50Ms.toFixed(3)} ms`);
-
-  // The headline numbers use unary Infer, the call the gateway makes.
-  const ortRatio = satUnary.throughput / rawUnary;
-  const gain = satUnary.throughput / offUnary.throughput;
+  log('');
+  log(
+    `${'tail'.padEnd(30)} ${'on/s'.padStart(7)} ${'raw/s'.padStart(7)} ${'ort'.padStart(6)} ${'off/s'.padStart(7)} ${'gain'.padStart(6)} ${'rawgn'.padStart(6)} ${'batch'.padStart(5)} ${'wcpu/run'.padStart(10)} ${'ccpu'.padStart(6)} ${'added'.padStart(6)}`,
+  );
+  for (const r of rows) log(rowLine(r));
+  log(
+    'on/s, off/s: worker req/s with batching (max 32) / off (max 1); raw/s: onnxruntime-node alone, samples/s at the batch sizes the worker formed; ' +
+      'ort = on/raw; gain = on/off; rawgn = raw ORT at those sizes / raw ORT at batch 1 (the most batching can give on that tail); ' +
+      'wcpu/run: worker CPU per request (all threads) / session run per request, us; ccpu: load generator CPU per request, us; added: low-load p50 ms',
+  );
+  const h = headline!;
+  log('');
+  log(`headline: ${h.name} tail ${h.partitionId} (the paper-shaped ResNet-50 split, the configuration the mesh is built for)`);
+  log(`low load: p50 client round trip ${h.rttP50Ms.toFixed(3)} ms, session run ${h.computeP50Ms.toFixed(3)} ms, worker added ${h.addedP50Ms.toFixed(3)} ms`);
+  if (h.rawGain < LIMITS.batchingGain) {
+    log(
+      `note: onnxruntime-node alone gains only ${h.rawGain.toFixed(2)}x from batch 1 to the batch sizes the worker formed on this tail, ` +
+        `so batching_gain >= ${LIMITS.batchingGain} is out of reach for any server on it (the worker reached ${h.gain.toFixed(2)}x)`,
+    );
+  }
   const checks = [
-    ['ort_ratio', ortRatio, ortRatio >= LIMITS.ortRatio, `>= ${LIMITS.ortRatio}`],
-    ['batching_gain', gain, gain >= LIMITS.batchingGain, `>= ${LIMITS.batchingGain}`],
-    ['added_p50_ms', low.addedP50Ms, low.addedP50Ms < LIMITS.addedP50Ms, `< ${LIMITS.addedP50Ms}`],
+    ['ort_ratio', h.ortRatio, h.ortRatio >= LIMITS.ortRatio, `>= ${LIMITS.ortRatio}`],
+    ['batching_gain', h.gain, h.gain >= LIMITS.batchingGain, `>= ${LIMITS.batchingGain}`],
+    ['added_p50_ms', h.addedP50Ms, h.addedP50Ms < LIMITS.addedP50Ms, `< ${LIMITS.addedP50Ms}`],
   ] as const;
   for (const [name, v, ok, limit] of checks) log(`${name} ${v.toFixed(3)} (limit ${limit}) ${ok ? 'ok' : 'MISSED'}`);
   log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  log(`worker: ort_ratio=${ortRatio.toFixed(3)} batching_gain=${gain.toFixed(2)} added_p50_ms=${low.addedP50Ms.toFixed(3)}`);
+  log(`worker: ort_ratio=${h.ortRatio.toFixed(3)} batching_gain=${h.gain.toFixed(2)} added_p50_ms=${h.addedP50Ms.toFixed(3)}`);
   return checks.every(([, , ok]) => ok) ? 0 : 1;
 }
 

@@ -1,11 +1,12 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Code, MeshError } from '@bottlenet/errors';
-import { HealthService, InferenceServiceService, type InferenceServiceServer } from '@bottlenet/protocol';
+import { HealthService, type InferenceServiceServer } from '@bottlenet/protocol';
 import type { CompiledWorkerConfig } from './config/index.js';
 import { getLoadHandler } from './grpc/get-load-handler.js';
 import { HealthState } from './grpc/health-service.js';
 import { inferHandler, type InferContext } from './grpc/infer-handler.js';
 import { inferStreamHandler } from './grpc/infer-stream-handler.js';
+import { WorkerInferenceService } from './grpc/reply-serializer.js';
 import { ModelHost } from './hosting/model-host.js';
 import { LoadReporter } from './load/load-reporter.js';
 import { createLogger, type Logger } from './logger.js';
@@ -91,7 +92,7 @@ export async function startWorker(config: CompiledWorkerConfig, options: StartWo
     getLoad: getLoadHandler(reporter),
     inferStream: inferStreamHandler(ctx),
   };
-  server.addService(InferenceServiceService, inference);
+  server.addService(WorkerInferenceService, inference);
   server.addService(HealthService, health.implementation());
   grpcPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${config.grpc.host}:${config.grpc.port}`, ServerCredentials.createInsecure(), (err, port) => {

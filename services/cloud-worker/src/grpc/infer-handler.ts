@@ -53,7 +53,7 @@ export async function runInfer(ctx: InferContext, req: InferRequest, call: CallI
   const t0 = performance.now();
   const input = decodePayload(part, req, ctx.frameLimits);
   const decodeMs = performance.now() - t0;
-  ctx.metrics.decodeDuration.labels(part.labels).observe(decodeMs / 1000);
+  part.observeDecode(decodeMs / 1000);
 
   const r = await part.batcher.submit(input, { deadline, arrivedAt: call.arrivedAt, isCancelled: call.isCancelled });
   const k = req.topK > 0 ? req.topK : ctx.defaultTopK;
@@ -140,7 +140,8 @@ const UNKNOWN_LABELS = { model: 'unknown', version: 'unknown', partition: 'unkno
 /** Counts a request under its partition (or `unknown` when it named none that exists). */
 export function recordOutcome(ctx: InferContext, part: HostedPartition | undefined, code: string): void {
   part?.stats.recordCompleted();
-  ctx.metrics.requests.labels({ ...(part?.labels ?? UNKNOWN_LABELS), code }).inc();
+  if (part !== undefined && code === 'ok') part.countOk();
+  else ctx.metrics.requests.labels({ ...(part?.labels ?? UNKNOWN_LABELS), code }).inc();
 }
 
 /** Server faults at error level; client errors (bad input, overload, deadline) only at debug. */

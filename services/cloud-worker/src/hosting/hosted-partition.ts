@@ -47,6 +47,9 @@ export class HostedPartition {
   readonly stats: PartitionStats;
   readonly batcher: DynamicBatcher<Float32Array, LogitsSlice>;
   readonly labels: PartitionLabels;
+  /** Metric children bound once (a labelled lookup per request costs a label-hash each time). */
+  readonly observeDecode: (seconds: number) => void;
+  readonly countOk: () => void;
   private readonly runner: TailRunner;
 
   constructor(options: HostedPartitionOptions) {
@@ -64,6 +67,10 @@ export class HostedPartition {
     this.runner = runner;
     this.stats = new PartitionStats(options.ewmaAlpha);
     this.labels = { model, version, partition: partitionId };
+    const decode = metrics.decodeDuration.labels(this.labels);
+    this.observeDecode = (seconds) => decode.observe(seconds);
+    const ok = metrics.requests.labels({ ...this.labels, code: 'ok' });
+    this.countOk = () => ok.inc();
     const batchSize = metrics.batchSize.labels(this.labels);
     const compute = metrics.computeDuration.labels(this.labels);
     const queue = metrics.queueDuration.labels(this.labels);

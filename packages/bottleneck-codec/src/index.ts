@@ -2,7 +2,7 @@
 import './codecs/builtin.js';
 
 export { encodeFeatureFrame, decodeFeatureFrame, decodeFeatureFrameInto } from './frame/feature-frame.js';
-export type { EncodeFeatureOptions, DecodeFeatureOptions, DecodedFeature, FrameInfo } from './frame/feature-frame.js';
+export type { EncodeFeatureOptions, DecodeFeatureOptions, DecodedFeature, FrameInfo, JpegMode } from './frame/feature-frame.js';
 export { parseFrameHeader, frameHeaderLength } from './frame/frame-header.js';
 export type { FrameHeader, FrameLimits } from './frame/frame-header.js';
 export { CodecErrorType, CODEC_ERROR_TYPES, isCodecError, codecErrorCode } from './frame/frame-error.js';
@@ -11,7 +11,7 @@ export type { Quantized } from './quantize.js';
 export { tile, untile, tileGrid, tiledSize } from './tiling.js';
 export type { FeatureShape, TileGrid, TiledImage } from './tiling.js';
 export { encodeJpegImage, decodeJpegImage } from './jpeg/jpeg-image.js';
-export type { DecodedImage, DecodeJpegImageOptions } from './jpeg/jpeg-image.js';
+export type { DecodedImage, DecodeJpegImageOptions, EncodeJpegImageOptions } from './jpeg/jpeg-image.js';
 
 // For codec authors and tools (vectors, benchmarks, the Python cross-check): lower-level pieces.
 export { registerCodec, codecById, codecByName, codecNames } from './codecs/codec.js';
@@ -23,6 +23,7 @@ export {
   FRAME_VERSION,
   FRAME_FIXED_HEADER_BYTES,
   FLAG_TABLES_OMITTED,
+  FLAG_COMPACT_JPEG,
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_MAX_ELEMENTS,
   writeFrameHeader,

@@ -10,6 +10,8 @@ export interface CodecContext {
   quality: number;
   /** JPEG only: the payload is the scan without headers (rebuilt by the decoder). */
   tablesOmitted: boolean;
+  /** JPEG only: a compact complete JPEG (optimised Huffman tables, no APP0). @default false */
+  compact?: boolean;
 }
 
 /** What every codec declares. */

@@ -14,7 +14,8 @@ let streamScratch = new Uint8Array(4096);
 /**
  * JPEG (libjpeg-turbo, grayscale baseline, ISLOW, standard Huffman tables) of the tiled feature.
  * With tables omitted the payload is the scan only (docs/contracts-for-helpers.md); the decoder
- * rebuilds the headers from quality and size.
+ * rebuilds the headers from quality and size. Compact: a complete JPEG with optimised Huffman tables
+ * and no APP0 (decoded like any complete JPEG).
  */
 export const jpegCodec: ImageCodec = {
   kind: 'image',
@@ -25,7 +26,8 @@ export const jpegCodec: ImageCodec = {
   supportsOmitTables: true,
 
   encodeImage(pixels: Uint8Array, width: number, height: number, ctx: CodecContext): Uint8Array {
-    return payloadOf(encodeJpegScratch(pixels, width, height, 1, ctx.quality), ctx.tablesOmitted);
+    const kind = ctx.compact ? 'compact' : 'standard';
+    return payloadOf(encodeJpegScratch(pixels, width, height, 1, ctx.quality, kind), ctx.tablesOmitted);
   },
 
   decodeImage(payload: Uint8Array, width: number, height: number, ctx: CodecContext, out: Uint8Array): void {
@@ -61,7 +63,8 @@ export function encodeJpegFeature(
   data: Float32Array,
   ctx: CodecContext,
 ): { payload: Uint8Array; min: number; max: number } {
-  const { jpeg, min, max } = encodeFeatureJpegScratch(data, ctx.shape, ctx.bits, ctx.quality);
+  const kind = ctx.compact ? 'compact' : 'standard';
+  const { jpeg, min, max } = encodeFeatureJpegScratch(data, ctx.shape, ctx.bits, ctx.quality, kind);
   return { payload: payloadOf(jpeg, ctx.tablesOmitted), min, max };
 }
 

@@ -7,7 +7,7 @@ import { ownedBytes } from '../internal/pool.js';
 import { levelsOf, quantizeInto, tensorRange } from '../quantize.js';
 import { tiledSize, checkShape, type FeatureShape } from '../tiling.js';
 import { CodecErrorType, codecError } from './frame-error.js';
-import { FLAG_TABLES_OMITTED, MAX_IMAGE_SIDE, frameHeaderLength, parseFrameHeader, writeFrameHeader, type FrameLimits } from './frame-header.js';
+import { FLAG_COMPACT_JPEG, FLAG_TABLES_OMITTED, MAX_IMAGE_SIDE, frameHeaderLength, parseFrameHeader, writeFrameHeader, type FrameLimits } from './frame-header.js';
 
 /** Options of {@link encodeFeatureFrame}. */
 export interface EncodeFeatureOptions {
@@ -17,9 +17,18 @@ export interface EncodeFeatureOptions {
   quality?: number;
   /** Quantizer bits 1..8. @default 8 */
   bits?: number;
-  /** JPEG only: send the scan without headers. @default true */
+  /** JPEG only: send the scan without headers. @default true (unless `jpegMode` says otherwise) */
   omitTables?: boolean;
+  /**
+   * JPEG only, the payload kind: `abbreviated` (the scan only, tables omitted: the default), `full`
+   * (the standard complete JPEG) or `compact` (a complete JPEG with optimised Huffman tables and no
+   * APP0, any decoder reads it). Overrides `omitTables`, which must agree when both are given.
+   */
+  jpegMode?: JpegMode;
 }
+
+/** The JPEG payload kinds (see {@link EncodeFeatureOptions.jpegMode}). */
+export type JpegMode = 'abbreviated' | 'full' | 'compact';
 
 /** Options of {@link decodeFeatureFrame}. */
 export interface DecodeFeatureOptions extends FrameLimits {
@@ -37,6 +46,8 @@ export interface FrameInfo {
   /** JPEG quality, 0 for lossless codecs. */
   quality: number;
   tablesOmitted: boolean;
+  /** The payload was a compact complete JPEG (flag bit 1). */
+  compactJpeg: boolean;
 }
 
 /** A decoded feature: float32 CHW data plus what the frame said about it. */
@@ -69,14 +80,14 @@ export function encodeFeatureFrame(data: Float32Array, shape: FeatureShape, opti
       throw codecError(CodecErrorType.BadOptions, `${codec.name} quality must be an integer in 1..100, got ${String(quality)}`);
     }
   }
-  const tablesOmitted = codec.supportsOmitTables && (options.omitTables ?? true);
+  const { tablesOmitted, compact } = jpegModeOf(codec.supportsOmitTables, options);
   if (codec.kind === 'image') {
     const { width, height } = tiledSize(shape);
     if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
       throw codecError(CodecErrorType.BadOptions, `shape ${shape.join('x')} tiles into ${width}x${height}, above ${MAX_IMAGE_SIDE}`);
     }
   }
-  const ctx = { shape, bits, quality, tablesOmitted };
+  const ctx = { shape, bits, quality, tablesOmitted, compact };
   let payload: Uint8Array;
   let min: number;
   let max: number;
@@ -99,7 +110,7 @@ export function encodeFeatureFrame(data: Float32Array, shape: FeatureShape, opti
   writeFrameHeader(frame, {
     codecId: codec.id,
     bits,
-    flags: tablesOmitted ? FLAG_TABLES_OMITTED : 0,
+    flags: (tablesOmitted ? FLAG_TABLES_OMITTED : 0) | (compact ? FLAG_COMPACT_JPEG : 0),
     quality,
     shape,
     min,
@@ -108,6 +119,21 @@ export function encodeFeatureFrame(data: Float32Array, shape: FeatureShape, opti
   });
   frame.set(payload, headerLength);
   return frame;
+}
+
+function jpegModeOf(supported: boolean, options: EncodeFeatureOptions): { tablesOmitted: boolean; compact: boolean } {
+  const { jpegMode, omitTables } = options;
+  if (jpegMode === undefined) return { tablesOmitted: supported && (omitTables ?? true), compact: false };
+  if (jpegMode !== 'abbreviated' && jpegMode !== 'full' && jpegMode !== 'compact') {
+    throw codecError(CodecErrorType.BadOptions, `jpegMode must be abbreviated, full or compact, got ${String(jpegMode)}`);
+  }
+  if (omitTables !== undefined && omitTables !== (jpegMode === 'abbreviated')) {
+    throw codecError(CodecErrorType.BadOptions, `jpegMode ${jpegMode} contradicts omitTables ${String(omitTables)}`);
+  }
+  if (!supported) {
+    throw codecError(CodecErrorType.BadOptions, `codec ${options.codec} has no jpegMode (JPEG only)`);
+  }
+  return { tablesOmitted: jpegMode === 'abbreviated', compact: jpegMode === 'compact' };
 }
 
 /** Parses, checks and decodes a frame into a new Float32Array. */
@@ -153,7 +179,13 @@ function decodeInto(
   }
   const codec = codecById(header.codecId)!;
   const payload = frame.subarray(header.payloadOffset, header.payloadOffset + header.payloadLength);
-  const ctx = { shape, bits: header.bits, quality: header.quality, tablesOmitted: header.tablesOmitted };
+  const ctx = {
+    shape,
+    bits: header.bits,
+    quality: header.quality,
+    tablesOmitted: header.tablesOmitted,
+    compact: header.compactJpeg,
+  };
   if (codec === jpegCodec) {
     decodeJpegFeatureInto(payload, ctx, header.min, header.max, out, offset);
   } else if (codec.kind === 'image') {
@@ -174,6 +206,7 @@ function decodeInto(
     max: header.max,
     quality: header.quality,
     tablesOmitted: header.tablesOmitted,
+    compactJpeg: header.compactJpeg,
   };
 }
 

@@ -11,7 +11,7 @@ import { CodecErrorType, codecError } from './frame-error.js';
  * | 2 | 1 | version (1) |
  * | 3 | 1 | codec id (1 jpeg, 2 png, 3 raw) |
  * | 4 | 1 | bits, 1..8 |
- * | 5 | 1 | flags: bit 0 = JPEG tables omitted; other bits must be 0 |
+ * | 5 | 1 | flags: bit 0 = JPEG tables omitted, bit 1 = compact JPEG (not both); other bits must be 0 |
  * | 6 | 1 | quality: 1..100 for JPEG, 0 for lossless codecs |
  * | 7 | 6 | shape c, h, w: uint16 each, 1..65535 |
  * | 13 | 4 | min, float32 |
@@ -25,7 +25,9 @@ export const FRAME_VERSION = 1;
 /** Bytes before the payload-length varint. */
 export const FRAME_FIXED_HEADER_BYTES = 21;
 export const FLAG_TABLES_OMITTED = 1;
-const KNOWN_FLAGS = FLAG_TABLES_OMITTED;
+/** The payload is a compact complete JPEG: optimised Huffman tables, no JFIF APP0 (docs/codec.md). */
+export const FLAG_COMPACT_JPEG = 2;
+const KNOWN_FLAGS = FLAG_TABLES_OMITTED | FLAG_COMPACT_JPEG;
 /** @default 16 MiB */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** Largest c*h*w a frame may declare. @default 16M */
@@ -42,6 +44,8 @@ export interface FrameHeader {
   bits: number;
   flags: number;
   tablesOmitted: boolean;
+  /** The payload is a compact complete JPEG (optimised Huffman tables, no APP0). */
+  compactJpeg: boolean;
   quality: number;
   shape: FeatureShape;
   min: number;
@@ -92,6 +96,13 @@ export function parseFrameHeader(frame: Uint8Array, limits: FrameLimits = {}): F
   const tablesOmitted = (flags & FLAG_TABLES_OMITTED) !== 0;
   if (tablesOmitted && !codec.supportsOmitTables) {
     throw codecError(CodecErrorType.BadHeader, `codec ${codec.name} has no tables-omitted mode`);
+  }
+  const compactJpeg = (flags & FLAG_COMPACT_JPEG) !== 0;
+  if (compactJpeg && !codec.supportsOmitTables) {
+    throw codecError(CodecErrorType.BadHeader, `codec ${codec.name} has no compact JPEG mode`);
+  }
+  if (compactJpeg && tablesOmitted) {
+    throw codecError(CodecErrorType.BadHeader, `frame flags 0x${hex(flags)}: tables omitted and compact JPEG exclude each other`);
   }
   const quality = frame[6]!;
   if (codec.usesQuality ? quality < 1 || quality > 100 : quality !== 0) {
@@ -148,6 +159,7 @@ export function parseFrameHeader(frame: Uint8Array, limits: FrameLimits = {}): F
     bits,
     flags,
     tablesOmitted,
+    compactJpeg,
     quality,
     shape: [c, h, w],
     min,

@@ -36,6 +36,7 @@ export function fuzzDecoders(count: number, seed = 1): FuzzReport {
     for (const bits of [1, 3, 8]) {
       seeds.push(encodeFeatureFrame(data, shape, { codec: 'jpeg', bits, quality: 1 + int(100) }));
       seeds.push(encodeFeatureFrame(data, shape, { codec: 'jpeg', bits, omitTables: false }));
+      seeds.push(encodeFeatureFrame(data, shape, { codec: 'jpeg', bits, jpegMode: 'compact' }));
       seeds.push(encodeFeatureFrame(data, shape, { codec: 'png', bits }));
       seeds.push(encodeFeatureFrame(data, shape, { codec: 'raw', bits }));
     }
@@ -43,6 +44,7 @@ export function fuzzDecoders(count: number, seed = 1): FuzzReport {
   const images = [
     encodeJpegImage(Uint8Array.from({ length: 32 * 24 * 3 }, (_, i) => (i * 7) & 0xff), 32, 24, 3, 90),
     encodeJpegImage(Uint8Array.from({ length: 28 * 28 }, (_, i) => (i * 3) & 0xff), 28, 28, 1, 50),
+    encodeJpegImage(Uint8Array.from({ length: 28 * 28 }, (_, i) => (i * 5) & 0xff), 28, 28, 1, 20, { compact: true }),
   ];
   const report: FuzzReport = { inputs: 0, accepted: 0, byType: {}, slowestMs: 0 };
   const limits = { maxElements: 1 << 16, maxFrameBytes: 1 << 16 };

@@ -50,6 +50,12 @@ export const AgentConfigSchema = Type.Object(
         requestTimeoutMs: Positive(3000, 'deadline of one Infer call, then the fallback answers'),
         slowFactor: Type.Number({ minimum: 1, default: 2, description: 'a request slower than this x expected triggers a re-plan' }),
         minGain: Type.Number({ minimum: 0, maximum: 1, default: 0.15, description: 'relative gain needed to switch' }),
+        maxAccuracyLossPts: Type.Number({
+          minimum: 0,
+          maximum: 100,
+          default: 2,
+          description: "Algorithm 1's allowed accuracy loss: partitions whose manifest accuracy is more than this many points below the baseline are never chosen",
+        }),
         minHoldMs: NonNegative(2000, 'least time between two switches'),
         backoffInitialMs: Positive(500, 'first retry delay when the gateway is unreachable'),
         backoffMaxMs: Positive(10000, 'largest retry delay'),

@@ -1,13 +1,17 @@
 /*
- * Thin synchronous N-API binding over libturbojpeg (Debian's libjpeg-turbo 2.1).
+ * Thin synchronous N-API binding over Debian's libjpeg-turbo 2.1 (the libjpeg API of libjpeg62-turbo;
+ * libturbojpeg for tjBufSize only), plus the quantizer and tiling loops.
  *
- * Design: one compressor and one decompressor handle per JS environment (main thread or worker
- * thread, kept as N-API instance data), callers pass preallocated Uint8Arrays, no call allocates.
- * Errors are returned as negative integers; the message of the last error is read with
- * lastError(). The JS side (src/internal/native.ts) turns them into MeshError.
+ * Design: one libjpeg compressor and one decompressor per JS environment (main thread or worker
+ * thread, kept as N-API instance data), callers pass preallocated typed arrays (with an offset, so
+ * the JS side can write results straight into its result pool), no call allocates once the scratch
+ * buffers have grown. Errors are returned as negative integers; the message of the last error is
+ * read with lastError(). The JS side (src/internal/native.ts) turns them into MeshError.
  *
  * Encoder settings follow docs/contracts-for-helpers.md: baseline, standard Huffman tables,
- * jpeg_set_quality(q, TRUE), ISLOW DCT (TJFLAG_ACCURATEDCT), no restart markers.
+ * jpeg_set_quality(q, TRUE), ISLOW DCT, no restart markers: byte for byte what tjCompress2 with
+ * TJFLAG_ACCURATEDCT writes. The decoder is TurboJPEG's tjDecompress2 with TJFLAG_ACCURATEDCT |
+ * TJFLAG_LIMITSCANS | TJFLAG_STOPONWARNING, re-done on the libjpeg API so the headers are read once.
  */
 #include <node_api.h>
 #include <turbojpeg.h>
@@ -46,13 +50,20 @@ typedef struct {
 } lj_progress;
 
 typedef struct {
-  tjhandle enc; /* TurboJPEG compressor: the standard (contract) JPEG, byte-identical to tjCompress2 */
-  struct jpeg_compress_struct cinfo;   /* libjpeg compressor: the compact mode (optimised Huffman, no APP0) */
+  /*
+   * libjpeg compressors, one per stream kind (see encode_any): optimize_coding overwrites the
+   * compressor's Huffman tables, and jpeg_set_defaults does not put the standard ones back.
+   */
+  struct jpeg_compress_struct cinfo[2];
+  lj_error cerr[2];
+  int enc_key[2][4]; /* width, height, channels, quality each compressor's parameters are set for */
+  int enc_key_valid[2];
+  tjhandle reference;  /* TurboJPEG compressor, only for encodeReference (tests) */
   struct jpeg_decompress_struct dinfo; /* libjpeg decompressor: headers read once per decode */
-  lj_error cerr, derr;
+  lj_error derr;
   lj_progress dprog;
   struct jpeg_destination_mgr dest;
-  int have_cinfo, have_dinfo;
+  int have_cinfo[2], have_dinfo;
   unsigned char *pixels; /* tiled-image scratch, grown on demand, reused */
   size_t pixels_cap;
   JSAMPROW *rows; /* row pointers, grown on demand */
@@ -84,8 +95,9 @@ __attribute__((noinline)) static JSAMPROW *row_scratch(codec_state *s, size_t n)
 static void state_finalize(napi_env env, void *data, void *hint) {
   (void)env; (void)hint;
   codec_state *s = (codec_state *)data;
-  if (s->enc) tjDestroy(s->enc);
-  if (s->have_cinfo) jpeg_destroy_compress(&s->cinfo);
+  for (int m = 0; m < 2; m++)
+    if (s->have_cinfo[m]) jpeg_destroy_compress(&s->cinfo[m]);
+  if (s->reference) tjDestroy(s->reference);
   if (s->have_dinfo) jpeg_destroy_decompress(&s->dinfo);
   free(s->pixels);
   free(s->rows);
@@ -144,11 +156,6 @@ static codec_state *get_state(napi_env env) {
   codec_state *s = NULL;
   napi_get_instance_data(env, (void **)&s);
   return s;
-}
-
-static void set_error(codec_state *s, tjhandle h, const char *fallback) {
-  const char *msg = h ? tjGetErrorStr2(h) : NULL;
-  snprintf(s->last_error, sizeof s->last_error, "%s", msg && *msg ? msg : fallback);
 }
 
 static int get_bytes(napi_env env, napi_value v, unsigned char **data, size_t *len) {
@@ -210,53 +217,57 @@ static int get_optional(napi_env env, napi_value v, napi_typedarray_type want, v
 #define MODE_STANDARD 0
 #define MODE_COMPACT 1
 
-static int encode_standard(codec_state *s, const unsigned char *src, int w, int h, int ch, int q, unsigned char *dst,
-                           size_t cap, size_t *written) {
-  unsigned long size = cap;
-  int subsamp = ch == 1 ? TJSAMP_GRAY : TJSAMP_420;
-  if (tjCompress2(s->enc, src, w, 0, h, ch == 1 ? TJPF_GRAY : TJPF_RGB, &dst, &size, subsamp, q,
-                  TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT) != 0) {
-    set_error(s, s->enc, "jpeg encode failed");
-    return ERR_LIBJPEG;
-  }
-  *written = size;
-  return 0;
-}
-
 /*
- * The compact complete JPEG: exactly what tjCompress2 writes with the TJ_OPTIMIZE=1 environment switch
- * (the same jpeg_set_defaults, jpeg_set_quality(q, TRUE), ISLOW DCT, colour space and sampling), with
- * optimize_coding on (per-image Huffman tables, lossless) and no JFIF APP0 segment.
+ * One encoder for both streams, on the libjpeg API of the same libjpeg-turbo. `standard` is what
+ * tjCompress2 writes (jpeg_set_defaults, jpeg_set_quality(q, TRUE), ISLOW DCT, jpeg_set_colorspace
+ * gray or YCbCr 4:2:0, JFIF APP0, standard Huffman tables): the same bytes (the shared vectors, made
+ * with tjCompress2, check it). `compact` adds optimize_coding (per-image Huffman tables, lossless) and
+ * drops the JFIF APP0: what tjCompress2 writes with TJ_OPTIMIZE=1, minus its APP0 (tested).
+ * Each kind has its own compressor. The parameters survive jpeg_finish_compress (libjpeg's documented re-use of a compression object),
+ * so they are set up again only when size, channels, quality or mode change; jpeg_start_compress(TRUE)
+ * writes every table again each time.
  */
-static int encode_compact(codec_state *s, const unsigned char *src, int w, int h, int ch, int q, unsigned char *dst,
-                          size_t cap, size_t *written) {
-  j_compress_ptr c = &s->cinfo;
+static int encode_any(codec_state *s, int mode, const unsigned char *src, int w, int h, int ch, int q,
+                      unsigned char *dst, size_t cap, size_t *written) {
+  j_compress_ptr c = &s->cinfo[mode];
+  int *key = s->enc_key[mode];
   if (!row_scratch(s, (size_t)h)) return ERR_ARGS;
   for (int y = 0; y < h; y++) s->rows[y] = (JSAMPROW)(src + (size_t)y * w * ch);
-  if (setjmp(s->cerr.jump)) {
+  if (setjmp(s->cerr[mode].jump)) {
     jpeg_abort_compress(c);
-    snprintf(s->last_error, sizeof s->last_error, "%s", s->cerr.message);
+    s->enc_key_valid[mode] = 0;
+    snprintf(s->last_error, sizeof s->last_error, "%s", s->cerr[mode].message);
     return ERR_LIBJPEG;
   }
   s->dest.next_output_byte = dst;
   s->dest.free_in_buffer = cap;
   c->dest = &s->dest;
-  c->image_width = (JDIMENSION)w;
-  c->image_height = (JDIMENSION)h;
-  c->input_components = ch;
-  c->in_color_space = ch == 1 ? JCS_GRAYSCALE : JCS_RGB;
-  jpeg_set_defaults(c);
-  jpeg_set_quality(c, q, TRUE);
-  c->dct_method = JDCT_ISLOW;
-  jpeg_set_colorspace(c, ch == 1 ? JCS_GRAYSCALE : JCS_YCbCr);
-  if (ch == 3) { /* 4:2:0, as TJSAMP_420 */
-    c->comp_info[0].h_samp_factor = 2;
-    c->comp_info[0].v_samp_factor = 2;
-    c->comp_info[1].h_samp_factor = c->comp_info[1].v_samp_factor = 1;
-    c->comp_info[2].h_samp_factor = c->comp_info[2].v_samp_factor = 1;
+  if (!s->enc_key_valid[mode] || key[0] != w || key[1] != h || key[2] != ch || key[3] != q) {
+    s->enc_key_valid[mode] = 0;
+    c->image_width = (JDIMENSION)w;
+    c->image_height = (JDIMENSION)h;
+    c->input_components = ch;
+    c->in_color_space = ch == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(c);
+    jpeg_set_quality(c, q, TRUE);
+    c->dct_method = JDCT_ISLOW;
+    jpeg_set_colorspace(c, ch == 1 ? JCS_GRAYSCALE : JCS_YCbCr);
+    if (ch == 3) { /* 4:2:0, as TJSAMP_420 */
+      c->comp_info[0].h_samp_factor = 2;
+      c->comp_info[0].v_samp_factor = 2;
+      c->comp_info[1].h_samp_factor = c->comp_info[1].v_samp_factor = 1;
+      c->comp_info[2].h_samp_factor = c->comp_info[2].v_samp_factor = 1;
+    }
+    if (mode == MODE_COMPACT) {
+      c->optimize_coding = TRUE;
+      c->write_JFIF_header = FALSE;
+    }
+    key[0] = w;
+    key[1] = h;
+    key[2] = ch;
+    key[3] = q;
+    s->enc_key_valid[mode] = 1;
   }
-  c->optimize_coding = TRUE;
-  c->write_JFIF_header = FALSE;
   jpeg_start_compress(c, TRUE);
   while (c->next_scanline < c->image_height)
     jpeg_write_scanlines(c, s->rows + c->next_scanline, c->image_height - c->next_scanline);
@@ -265,10 +276,35 @@ static int encode_compact(codec_state *s, const unsigned char *src, int w, int h
   return 0;
 }
 
-static int encode_any(codec_state *s, int mode, const unsigned char *src, int w, int h, int ch, int q,
-                      unsigned char *dst, size_t cap, size_t *written) {
-  return mode == MODE_COMPACT ? encode_compact(s, src, w, h, ch, q, dst, cap, written)
-                              : encode_standard(s, src, w, h, ch, q, dst, cap, written);
+/*
+ * encodeReference(pixels, width, height, channels, quality, out) -> bytes: TurboJPEG's own
+ * tjCompress2 (TJFLAG_ACCURATEDCT, gray or 4:2:0), which honours the TJ_OPTIMIZE environment switch.
+ * For tests that compare encode_any with it; the codec never calls it.
+ */
+static napi_value js_encode_reference(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  unsigned char *src, *dst;
+  size_t src_len, dst_len;
+  int32_t w, h, ch, q;
+  codec_state *s = get_state(env);
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 6 || !get_bytes(env, argv[0], &src, &src_len) || !get_i32(env, argv[1], &w) ||
+      !get_i32(env, argv[2], &h) || !get_i32(env, argv[3], &ch) || !get_i32(env, argv[4], &q) ||
+      !get_bytes(env, argv[5], &dst, &dst_len) || w < 1 || h < 1 || (ch != 1 && ch != 3) || q < 1 || q > 100 ||
+      src_len < (size_t)w * h * ch)
+    return make_i32(env, ERR_ARGS);
+  int subsamp = ch == 1 ? TJSAMP_GRAY : TJSAMP_420;
+  unsigned long need = tjBufSize(w, h, subsamp);
+  if (need == (unsigned long)-1 || dst_len < need) return make_i32(env, ERR_SMALL);
+  if (!s->reference && !(s->reference = tjInitCompress())) return make_i32(env, ERR_LIBJPEG);
+  unsigned long size = dst_len;
+  if (tjCompress2(s->reference, src, w, 0, h, ch == 1 ? TJPF_GRAY : TJPF_RGB, &dst, &size, subsamp, q,
+                  TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT) != 0) {
+    snprintf(s->last_error, sizeof s->last_error, "%s", tjGetErrorStr2(s->reference));
+    return make_i32(env, ERR_LIBJPEG);
+  }
+  return make_f64(env, (double)size);
 }
 
 /* ---- JPEG decode with libjpeg: the headers are read once ---- */
@@ -765,16 +801,12 @@ static napi_value js_last_error(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   codec_state *s = calloc(1, sizeof *s);
   if (!s) return NULL;
-  s->enc = tjInitCompress();
-  if (!s->enc) {
-    napi_throw_error(env, NULL, "libturbojpeg handle initialisation failed");
-    state_finalize(env, s, NULL);
-    return NULL;
+  for (int m = 0; m < 2; m++) {
+    lj_error_init(&s->cerr[m], 0);
+    s->cinfo[m].err = &s->cerr[m].pub;
+    jpeg_create_compress(&s->cinfo[m]);
+    s->have_cinfo[m] = 1;
   }
-  lj_error_init(&s->cerr, 0);
-  s->cinfo.err = &s->cerr.pub;
-  jpeg_create_compress(&s->cinfo);
-  s->have_cinfo = 1;
   s->dest.init_destination = dest_init;
   s->dest.empty_output_buffer = dest_empty;
   s->dest.term_destination = dest_term;
@@ -797,6 +829,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"dequantize", NULL, js_dequantize, NULL, NULL, NULL, napi_enumerable, NULL},
     {"tile", NULL, js_tile, NULL, NULL, NULL, napi_enumerable, NULL},
     {"untile", NULL, js_untile, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"encodeReference", NULL, js_encode_reference, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lastError", NULL, js_last_error, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -46,6 +46,8 @@ interface Saturation {
   throughput: number;
   /** CPU of the worker process and of this (client) process in the window, per request, microseconds. */
   workerCpuUsPerReq: number;
+  /** CPU of the worker's JS thread alone (gRPC, decode, batching, replies), per request, microseconds. */
+  jsThreadCpuUsPerReq: number;
   clientCpuUsPerReq: number;
   /** Session-run time per request (batch compute / batch size), microseconds. */
   computeUsPerReq: number;
@@ -84,8 +86,8 @@ async function saturate(worker: WorkerProcess, model: string, partitionId: strin
   let next = 0;
   let computeUs = 0;
   const sizeCounts = new Map<number, number>();
-  let cpu0: { worker: number; client: number } | undefined;
-  let cpu1: { worker: number; client: number } | undefined;
+  let cpu0: CpuSample | undefined;
+  let cpu1: CpuSample | undefined;
   const pid = worker.child.pid!;
   const marks = [setTimeout(() => (cpu0 = cpuNow(pid)), measureFrom - t0), setTimeout(() => (cpu1 = cpuNow(pid)), end - t0)];
   const loop = async (ch: number): Promise<void> => {
@@ -111,18 +113,29 @@ async function saturate(worker: WorkerProcess, model: string, partitionId: strin
     throughput: done / SECONDS,
     batches,
     workerCpuUsPerReq: ((cpu1.worker - cpu0.worker) * 1e6) / done,
+    jsThreadCpuUsPerReq: ((cpu1.jsThread - cpu0.jsThread) * 1e6) / done,
     clientCpuUsPerReq: ((cpu1.client - cpu0.client) * 1e6) / done,
     computeUsPerReq: computeUs / done,
   };
 }
 
-/** CPU seconds (user + system) of process `pid` (from /proc, all its threads) and of this process. */
-function cpuNow(pid: number): { worker: number; client: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+interface CpuSample {
+  readonly worker: number;
+  readonly jsThread: number;
+  readonly client: number;
+}
+
+/** User + system CPU seconds in a /proc stat file. */
+function statCpu(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of process `pid` (all threads; its JS thread alone) and of this process. */
+function cpuNow(pid: number): CpuSample {
   const self = process.cpuUsage();
-  return { worker: ticks / 100, client: (self.user + self.system) / 1e6 };
+  return { worker: statCpu(`/proc/${pid}/stat`), jsThread: statCpu(`/proc/${pid}/task/${pid}/stat`), client: (self.user + self.system) / 1e6 };
 }
 
 /** onnxruntime-node alone: the same tail file and session options (1 intra-op thread), given batch sizes. */
@@ -239,6 +252,7 @@ interface Row {
   rawGain: number;
   meanBatch: number;
   workerCpuUs: number;
+  jsThreadCpuUs: number;
   clientCpuUs: number;
   computeUs: number;
   workerCpuOffUs: number;
@@ -296,6 +310,7 @@ async function measureRepository(dir: string, partitionOverride: string | undefi
     rawGain: med((x) => x.raw / x.rawB1),
     meanBatch: med((x) => meanBatch(x.on.batches)),
     workerCpuUs: med((x) => x.on.workerCpuUsPerReq),
+    jsThreadCpuUs: med((x) => x.on.jsThreadCpuUsPerReq),
     clientCpuUs: med((x) => x.on.clientCpuUsPerReq),
     computeUs: med((x) => x.on.computeUsPerReq),
     workerCpuOffUs: med((x) => x.off.workerCpuUsPerReq),
@@ -313,7 +328,7 @@ function rowLine(r: Row): string {
     r.gain.toFixed(2).padStart(6),
     r.rawGain.toFixed(2).padStart(6),
     r.meanBatch.toFixed(1).padStart(5),
-    `${r.workerCpuUs.toFixed(0)}/${r.computeUs.toFixed(0)}`.padStart(10),
+    `${r.workerCpuUs.toFixed(0)}/${r.jsThreadCpuUs.toFixed(0)}/${r.computeUs.toFixed(0)}`.padStart(14),
     r.clientCpuUs.toFixed(0).padStart(6),
     r.addedP50Ms.toFixed(3).padStart(6),
   ];
@@ -340,13 +355,13 @@ async function main(): Promise<number> {
   }
   log('');
   log(
-    `${'tail'.padEnd(30)} ${'on/s'.padStart(7)} ${'raw/s'.padStart(7)} ${'ort'.padStart(6)} ${'off/s'.padStart(7)} ${'gain'.padStart(6)} ${'rawgn'.padStart(6)} ${'batch'.padStart(5)} ${'wcpu/run'.padStart(10)} ${'ccpu'.padStart(6)} ${'added'.padStart(6)}`,
+    `${'tail'.padEnd(30)} ${'on/s'.padStart(7)} ${'raw/s'.padStart(7)} ${'ort'.padStart(6)} ${'off/s'.padStart(7)} ${'gain'.padStart(6)} ${'rawgn'.padStart(6)} ${'batch'.padStart(5)} ${'wcpu/js/run'.padStart(14)} ${'ccpu'.padStart(6)} ${'added'.padStart(6)}`,
   );
   for (const r of rows) log(rowLine(r));
   log(
     'on/s, off/s: worker req/s with batching (max 32) / off (max 1); raw/s: onnxruntime-node alone, samples/s at the batch sizes the worker formed; ' +
       'ort = on/raw; gain = on/off; rawgn = raw ORT at those sizes / raw ORT at batch 1 (the most batching can give on that tail); ' +
-      'wcpu/run: worker CPU per request (all threads) / session run per request, us; ccpu: load generator CPU per request, us; added: low-load p50 ms',
+      'wcpu/js/run: worker CPU per request (all threads) / its JS thread alone / session run per request, us; ccpu: load generator CPU per request, us; added: low-load p50 ms',
   );
   const h = headline!;
   log('');

@@ -14,7 +14,11 @@ export interface RunResult {
  */
 export interface TailRunner {
   readonly input: Float32Array;
-  run(n: number): Promise<RunResult>;
+  /**
+   * Runs samples 0..n-1. `lone`: a single request with nothing queued behind it, which a threaded runner
+   * runs on the JS thread (no thread hop to wait for; the JS thread has nothing else to do).
+   */
+  run(n: number, lone?: boolean): Promise<RunResult>;
   release(): Promise<void>;
 }
 
@@ -56,22 +60,27 @@ export class InlineRunner implements TailRunner {
 
 /**
  * Runs the session in a compute thread: the batch input is a SharedArrayBuffer the thread reads, so the
- * JS thread goes on serving gRPC while the session runs.
+ * JS thread goes on serving gRPC while the session runs. A lone request (batch of one, nothing queued)
+ * runs on the JS thread's own session instead: at low load the two thread hops would be all the added
+ * latency, and there is nothing to overlap with.
  */
 export class ThreadRunner implements TailRunner {
   readonly input: Float32Array;
+  private readonly lone: InlineRunner;
 
   private constructor(
     private readonly thread: ComputeThread,
     private readonly handle: number,
     input: SharedArrayBuffer,
+    opened: OpenedSession,
   ) {
     this.input = new Float32Array(input);
+    this.lone = new InlineRunner(opened, 1);
   }
 
   /**
-   * Opens the file of `opened` (already validated on the JS thread, whose session is then released) in
-   * `thread` with the same options.
+   * Opens the file of `opened` (already validated on the JS thread, and kept there for lone requests)
+   * in `thread` with the same options.
    */
   static async open(
     thread: ComputeThread,
@@ -86,14 +95,18 @@ export class ThreadRunner implements TailRunner {
       { intraOpNumThreads: options.intraOpNumThreads, interOpNumThreads: options.interOpNumThreads },
       { inputName: opened.inputName, outputName: opened.outputName, shape: opened.inputShape, input },
     );
-    return new ThreadRunner(thread, handle, input);
+    return new ThreadRunner(thread, handle, input, opened);
   }
 
-  run(n: number): Promise<RunResult> {
+  run(n: number, lone = false): Promise<RunResult> {
+    if (lone && n === 1) {
+      this.lone.input.set(this.input.subarray(0, this.lone.input.length));
+      return this.lone.run(1);
+    }
     return this.thread.run(this.handle, n);
   }
 
-  release(): Promise<void> {
-    return this.thread.release(this.handle);
+  async release(): Promise<void> {
+    await Promise.all([this.thread.release(this.handle), this.lone.release()]);
   }
 }

@@ -101,7 +101,8 @@ export class HostedPartition {
     const size = this.sampleSize;
     const data = this.runner.input;
     for (let i = 0; i < n; i++) data.set(inputs[i]!, i * size);
-    const { logits, computeMs } = await this.runner.run(n);
+    // A single request with nothing queued behind it: the runner may skip the thread hop.
+    const { logits, computeMs } = await this.runner.run(n, n === 1 && this.batcher.queueDepth === 0);
     if (logits.length !== n * this.numClasses) {
       throw new Error(`${this.key}: the output has ${logits.length} values, expected a float32 [${n},${this.numClasses}] tensor`);
     }

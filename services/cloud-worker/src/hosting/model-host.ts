@@ -140,7 +140,7 @@ export class ModelHost {
 
   /**
    * Opens (and validates, through model-repo) the session of one network; with compute threads the file
-   * is then opened in a thread with the same options and the validating session released.
+   * is also opened in a thread with the same options (the JS thread's session serves lone requests).
    */
   private async openRunner(repo: ModelRepository, target: SessionTarget): Promise<{ runner: TailRunner; inputShape: readonly number[] }> {
     const options = { intraOpNumThreads: this.config.onnx.intraOpNumThreads, interOpNumThreads: 1 };
@@ -151,12 +151,11 @@ export class ModelHost {
       const runner = await ThreadRunner.open(this.pool.take(), repo.filePath(target), opened, { ...options, maxBatchSize });
       return { runner, inputShape: opened.inputShape };
     } catch (e) {
+      await opened.session.release();
       throw new MeshError(Code.FailedPrecondition, `cannot open ${describeTarget(target)} of ${repo.manifest.name} in a compute thread: ${(e as Error).message}`, {
         type: 'session_create_failed',
         cause: e,
       });
-    } finally {
-      await opened.session.release();
     }
   }
 

@@ -29,6 +29,10 @@ if (!existsSync('/usr/include/turbojpeg.h') && !existsSync('/usr/local/include/t
   process.stderr.write('build-native: turbojpeg.h not found; install libturbojpeg0-dev (scripts/setup.sh does)\n');
   process.exit(1);
 }
+if (!existsSync('/usr/include/jpeglib.h') && !existsSync('/usr/local/include/jpeglib.h')) {
+  process.stderr.write('build-native: jpeglib.h not found; install libjpeg62-turbo-dev (the libjpeg API of the same libjpeg-turbo)\n');
+  process.exit(1);
+}
 const gyp = createRequire(join(pkg, 'package.json')).resolve('node-gyp/bin/node-gyp.js');
 const res = spawnSync(process.execPath, [gyp, 'rebuild', '--directory', nativeDir, '--loglevel', 'warn'], {
   stdio: ['ignore', 'ignore', 'inherit'],

@@ -46,6 +46,8 @@ export function vectorCase(shape: readonly [number, number, number], bits: numbe
   const frame = encodeFeatureFrame(input, shape, { codec: 'jpeg', quality: VECTOR_QUALITY, bits, omitTables: true });
   const frameFull = encodeFeatureFrame(input, shape, { codec: 'jpeg', quality: VECTOR_QUALITY, bits, omitTables: false });
   const frameRaw = encodeFeatureFrame(input, shape, { codec: 'raw', bits });
+  const jpegCompact = encodeJpegImage(img.pixels, img.width, img.height, 1, VECTOR_QUALITY, { compact: true });
+  const frameCompact = encodeFeatureFrame(input, shape, { codec: 'jpeg', quality: VECTOR_QUALITY, bits, jpegMode: 'compact' });
   const header = parseFrameHeader(frame);
   return {
     shape,
@@ -63,11 +65,13 @@ export function vectorCase(shape: readonly [number, number, number], bits: numbe
       abbreviatedPayload: b64(jpegFull.subarray(scan.start, scan.end)),
       rebuiltHeader: b64(abbreviatedHeader(VECTOR_QUALITY, img.width, img.height)),
       decodedPixels: b64(decoded.pixels),
+      compact: b64(jpegCompact),
     },
     frameHeaderBytes: b64(frame.subarray(0, header.payloadOffset)),
     frame: b64(frame),
     frameFullJpeg: b64(frameFull),
     frameRaw: b64(frameRaw),
+    frameCompactJpeg: b64(frameCompact),
   };
 }
 

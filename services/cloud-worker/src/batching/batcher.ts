@@ -154,7 +154,11 @@ export class DynamicBatcher<I, O> {
     this.notifyIdle();
   }
 
-  private schedule(): void {
+  /**
+   * Dispatches (or arms the delay timer for) the next batch. `now`: dispatch synchronously when a batch
+   * is ready — used when a run finishes, so the next batch starts before this one's replies are sent.
+   */
+  private schedule(now = false): void {
     if (this.running > 0 || this.dispatchScheduled || this.queue.length === 0) return;
     const oldest = this.queue[0]!;
     const waited = this.now() - oldest.arrivedAt;
@@ -163,6 +167,10 @@ export class DynamicBatcher<I, O> {
       if (this.timer !== undefined) {
         clearTimeout(this.timer);
         this.timer = undefined;
+      }
+      if (now) {
+        this.dispatch();
+        return;
       }
       // setImmediate, not a microtask: requests that arrived in the same I/O phase join this batch.
       this.dispatchScheduled = true;
@@ -228,6 +236,9 @@ export class DynamicBatcher<I, O> {
       error = new Error(`run returned ${outputs.length} outputs for ${batch.length} inputs`);
     }
     const queueMs = batch.map((p) => start - p.arrivedAt);
+    // Start the next batch before answering this one: the session (in a compute thread) works while the
+    // JS thread sends these replies, instead of idling until they are all out.
+    this.schedule(true);
     if (error !== undefined || outputs === undefined) {
       const e =
         error instanceof MeshError

@@ -127,10 +127,13 @@ def cmd_build(a: argparse.Namespace) -> int:
                       batch_size=a.batch_size, seed=a.seed, show_progress=not a.no_progress, log=_log,
                       teacher=base, distill=a.distill)
         r, wire, full = evaluate_with_codec(net, te, a.quality, a.bits)
-        _log(f"RB{block}: accuracy {r.accuracy:.4f} meanBytes {wire:.1f} fullJpeg {full:.1f}")
+        compact = r.mean_wire_bytes_compact_jpeg
+        _log(f"RB{block}: accuracy {r.accuracy:.4f} meanBytes {wire:.1f} fullJpeg {full:.1f} "
+             f"compactJpeg {compact:.1f}")
         exports.append(PartitionExport(net, r.accuracy, wire, full,
                                        {"method": a.method, "epochs": round(ep, 3), "search": search,
-                                        "warmStart": True, "testSamples": r.samples}))
+                                        "distill": a.distill, "warmStart": True, "testSamples": r.samples},
+                                       extra={"meanBytesCompactJpeg": round(compact, 1)}))
     rng = np.random.default_rng(a.seed)
     ref_idx = rng.choice(len(te), size=2, replace=False)
     pixels = np.stack([_pixels(te, int(i)) for i in ref_idx])

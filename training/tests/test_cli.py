@@ -66,6 +66,8 @@ def test_build_exports_a_valid_repository(base_pt, tmp_path):
     p = m["partitions"][0]
     assert (p["channels"], p["spatialFactor"], p["featureShape"]) == (1, 2, [1, 14, 14])
     assert p["meanBytes"] < p["meanBytesFullJpeg"] and p["training"]["method"] == "compression-aware"
+    assert p["meanBytes"] < p["meanBytesCompactJpeg"] < p["meanBytesFullJpeg"] - 100
+    assert p["training"]["distill"] == 0.0
     for f in [m["full"]] + [x[k] for x in m["partitions"] for k in ("head", "tail")]:
         path = os.path.join(out, f["file"])
         assert sha256_file(path) == f["sha256"]

@@ -19,6 +19,7 @@ APT_PACKAGES=(
   dataset-fashion-mnist   # /usr/share/datasets/fashion-mnist
   prometheus              # server + promtool for the observability test
   libturbojpeg0-dev       # the JPEG codec's native addon links against it
+  libjpeg62-turbo-dev     # jpeglib.h: the addon drives the same libjpeg-turbo through its libjpeg API
   build-essential         # node-gyp and the C reference harness in bench/codec
   protobuf-compiler       # protoc, for the generated-code freshness check
 )

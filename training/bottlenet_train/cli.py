@@ -205,10 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(fn=cmd_build)
 
     from .experiments import add_experiment_commands
+    from .merge import add_merge_command
     from .search import add_search_command
 
     add_search_command(sub, _data_args, _codec_args, _datasets, _log)
     add_experiment_commands(sub, _data_args, _codec_args, _datasets, _log)
+    add_merge_command(sub, _log)
     return p
 
 

@@ -1,6 +1,7 @@
 """End to end through the CLI on tiny settings: train-base (resumable), build + manifest, search, fig7."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -22,7 +23,7 @@ TINY = ["--train-limit", "256", "--test-limit", "128", "--no-progress", "--threa
 def test_help_documents_every_command():
     out = subprocess.run([sys.executable, "-m", "bottlenet_train", "--help"], cwd=TRAINING, check=True,
                          capture_output=True, text=True).stdout
-    for cmd in ("train-base", "build", "search", "fig7", "table4"):
+    for cmd in ("train-base", "build", "search", "fig7", "table4", "merge"):
         assert cmd in out
         sub = subprocess.run([sys.executable, "-m", "bottlenet_train", cmd, "--help"], cwd=TRAINING,
                              check=True, capture_output=True, text=True).stdout
@@ -52,10 +53,16 @@ def base_pt(tmp_path_factory):
     return path
 
 
-def test_build_exports_a_valid_repository(base_pt, tmp_path):
-    out = str(tmp_path / "repo")
+@pytest.fixture(scope="module")
+def built_repo(base_pt, tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("repo") / "repo")
     assert cli.main(["build", "--base", base_pt, "--partitions", "1:1:2,3:2:1", "--epochs", "0.25",
                      "--name", "t", "--out", out, *TINY]) == 0
+    return out
+
+
+def test_build_exports_a_valid_repository(built_repo):
+    out = built_repo
     m = json.load(open(os.path.join(out, "manifest.json")))
     for key in ("schemaVersion", "name", "version", "input", "classes", "baselineAccuracy", "full", "codec",
                 "partitions", "trainCommand"):
@@ -120,3 +127,37 @@ def test_bad_partition_spec_exits_with_message(base_pt, tmp_path):
                   *TINY])
     with pytest.raises(FileNotFoundError, match="train-base first"):
         cli.main(["build", "--base", str(tmp_path / "nope.pt"), "--name", "x", "--out", str(tmp_path), *TINY])
+
+
+def _drop_partition(folder: str, pid: str) -> None:
+    m = json.load(open(os.path.join(folder, "manifest.json")))
+    m["partitions"] = [p for p in m["partitions"] if p["id"] != pid]
+    json.dump(m, open(os.path.join(folder, "manifest.json"), "w"))
+    shutil.rmtree(os.path.join(folder, pid))
+
+
+def test_merge_puts_partitions_of_two_builds_together_and_refuses_a_different_base(built_repo, tmp_path):
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    shutil.copytree(built_repo, a)
+    shutil.copytree(built_repo, b)
+    _drop_partition(a, "rb3")
+    _drop_partition(b, "rb1")
+    m = json.load(open(os.path.join(b, "manifest.json")))
+    m["trainCommand"] = "/usr/bin/python3 -m bottlenet_train build --second"
+    json.dump(m, open(os.path.join(b, "manifest.json"), "w"))
+    assert cli.main(["merge", a, b]) == 0
+    merged = json.load(open(os.path.join(a, "manifest.json")))
+    original = json.load(open(os.path.join(built_repo, "manifest.json")))
+    assert [p["id"] for p in merged["partitions"]] == ["rb1", "rb3"]
+    for p, q in zip(merged["partitions"], original["partitions"]):
+        assert {k: v for k, v in p.items() if k != "training"} == {k: v for k, v in q.items() if k != "training"}
+        assert sha256_file(os.path.join(a, p["tail"]["file"])) == p["tail"]["sha256"]
+    assert merged["partitions"][1]["training"]["command"].endswith("--second")
+    assert merged["trainCommand"] == original["trainCommand"] + " && /usr/bin/python3 -m bottlenet_train build --second"
+    ref = json.load(open(os.path.join(a, "reference.json")))
+    assert set(ref["partitions"]) == {"rb1", "rb3"}
+    m = json.load(open(os.path.join(b, "manifest.json")))
+    m["full"]["sha256"] = "0" * 64
+    json.dump(m, open(os.path.join(b, "manifest.json"), "w"))
+    with pytest.raises(SystemExit, match="different base networks"):
+        cli.main(["merge", a, b])

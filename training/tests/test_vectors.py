@@ -30,6 +30,9 @@ def test_quantize_tile_jpeg_match(name, idx, case):
     assert np.array_equal(img.reshape(-1), b64_u8(case["tiled"]["pixels"])), "tiled pixels differ"
     jpeg = codec.turbojpeg().encode(img, case["jpeg"]["quality"])
     assert jpeg == b64_bytes(case["jpeg"]["full"]), "JPEG bytes differ from libjpeg-turbo on the TS side"
+    if "compact" in case["jpeg"]:  # optimised Huffman tables, no APP0: sized by training, sent by the codec
+        compact = codec.turbojpeg().encode_compact(img, case["jpeg"]["quality"])
+        assert compact == b64_bytes(case["jpeg"]["compact"]), "compact JPEG differs from the TS codec's"
     payload = codec.scan_payload(jpeg)
     assert payload == b64_bytes(case["jpeg"]["abbreviatedPayload"])
     # the receiver's rebuilt header + payload + EOI decodes like the complete file

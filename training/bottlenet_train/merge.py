@@ -1,0 +1,87 @@
+"""Merge partitions from one model repository into another built from the same base network.
+
+Algorithm 1 picks each partition's (c', s) on its own; when one partition needs another try (more epochs, a
+larger c'), rebuilding every partition would waste hours of CPU. ``merge`` adds or replaces the partitions
+of SOURCE in TARGET after checking that both come from the same base network and test set, and records the
+command of every build that contributed (``trainCommand`` joins them with `` && ``, each partition keeps its
+own in ``training.command``)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from typing import Any, Dict
+
+from .export import sha256_file
+
+# Fields that must be identical: otherwise the two repositories are not cuts of the same network.
+_SAME = ("name", "version", "input", "classes", "baselineAccuracy", "codec", "testSamples")
+
+
+class MergeError(ValueError):
+    pass
+
+
+def _load(folder: str) -> Dict[str, Any]:
+    path = os.path.join(folder, "manifest.json")
+    if not os.path.exists(path):
+        raise MergeError(f"{folder} has no manifest.json")
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def merge_repositories(target: str, source: str) -> Dict[str, Any]:
+    t, s = _load(target), _load(source)
+    for key in _SAME:
+        if t.get(key) != s.get(key):
+            raise MergeError(f"{key} differs: {t.get(key)!r} in {target}, {s.get(key)!r} in {source}")
+    if t["full"]["sha256"] != s["full"]["sha256"]:
+        raise MergeError("full.onnx differs: the repositories were built from different base networks")
+    with open(os.path.join(target, "reference.json")) as fh:
+        t_ref = json.load(fh)
+    with open(os.path.join(source, "reference.json")) as fh:
+        s_ref = json.load(fh)
+    if t_ref["pixels"] != s_ref["pixels"]:
+        raise MergeError("reference images differ (build both with the same --seed and --test-limit)")
+    for p in t["partitions"]:
+        p["training"].setdefault("command", t["trainCommand"])
+    by_id = {p["id"]: p for p in t["partitions"]}
+    for p in s["partitions"]:
+        for ref in (p["head"], p["tail"]):
+            src = os.path.join(source, ref["file"])
+            if sha256_file(src) != ref["sha256"]:
+                raise MergeError(f"{src} does not match its sha256 in {source}/manifest.json")
+        dest_dir = os.path.join(target, p["id"])
+        if os.path.isdir(dest_dir):
+            shutil.rmtree(dest_dir)
+        shutil.copytree(os.path.join(source, p["id"]), dest_dir)
+        entry = dict(p)
+        entry["training"] = {**p["training"], "command": s["trainCommand"]}
+        by_id[p["id"]] = entry
+        t_ref["partitions"][p["id"]] = s_ref["partitions"][p["id"]]
+    t["partitions"] = sorted(by_id.values(), key=lambda p: p["block"])
+    if s["trainCommand"] not in t["trainCommand"].split(" && "):
+        t["trainCommand"] = f"{t['trainCommand']} && {s['trainCommand']}"
+    with open(os.path.join(target, "reference.json"), "w") as fh:
+        json.dump(t_ref, fh, separators=(",", ":"))
+    with open(os.path.join(target, "manifest.json"), "w") as fh:
+        json.dump(t, fh, indent=2)
+        fh.write("\n")
+    return t
+
+
+def add_merge_command(sub, log) -> None:
+    p = sub.add_parser("merge", help="add or replace the partitions of SOURCE in TARGET (two repositories built "
+                                     "from the same base network), recording both build commands")
+    p.add_argument("target", help="repository folder to update (e.g. ../models/scenes-resnet50-slim)")
+    p.add_argument("source", help="repository folder whose partitions are copied in")
+
+    def run(a) -> int:
+        try:
+            m = merge_repositories(a.target, a.source)
+        except MergeError as e:
+            raise SystemExit(f"merge: {e}") from e
+        log(f"merged {a.source} into {a.target}: partitions {', '.join(p['id'] for p in m['partitions'])}")
+        return 0
+
+    p.set_defaults(fn=run)

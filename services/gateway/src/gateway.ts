@@ -34,7 +34,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const { config, logger } = options;
   const metrics = options.metrics ?? createGatewayMetrics();
   const catalogue = options.catalogue ?? (await Catalogue.load(config.modelDirs));
-  const pool = new WorkerPool();
+  const pool = new WorkerPool({ lastKnownMs: config.infer.lastKnownMs });
   const view = new CloudViewStore({
     url: config.redis.url,
     keyPrefix: config.redis.keyPrefix,

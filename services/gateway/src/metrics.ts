@@ -19,6 +19,16 @@ export function createGatewayMetrics() {
     retries: new Counter({ name: `${p}upstream_retries_total`, help: 'Infer calls retried on another worker after UNAVAILABLE', registers: [registry] }),
     viewStale: new Gauge({ name: `${p}view_stale`, help: '1 while the cloud view from Redis is stale (Redis down or no fresh summary)', registers: [registry] }),
     viewAge: new Gauge({ name: `${p}view_age_seconds`, help: 'Seconds since the last fresh summary arrived', registers: [registry] }),
+    lastKnownWorkers: new Gauge({
+      name: `${p}last_known_workers`,
+      help: 'Workers missing from the current view that are still tried when the view has none for a partition (infer.lastKnownMs)',
+      registers: [registry],
+    }),
+    lastKnownCalls: new Counter({
+      name: `${p}last_known_calls_total`,
+      help: 'Infer calls sent to a last known worker because the current view had no ready worker for the partition (replies say stale)',
+      registers: [registry],
+    }),
     viewWorkers: new Gauge({ name: `${p}view_workers`, help: 'Ready workers in the cloud view', registers: [registry] }),
     redisUp: new Gauge({ name: `${p}redis_up`, help: '1 while the Redis connection is ready', registers: [registry] }),
     redisReconnects: new Counter({ name: `${p}redis_reconnects_total`, help: 'Redis reconnect attempts', registers: [registry] }),

@@ -61,6 +61,11 @@ export const GatewayConfigSchema = Type.Object(
         maxTimeoutMs: Type.Integer({ minimum: 1, default: 60_000 }),
         /** After UNAVAILABLE from a worker, skip it for this long (until the view says otherwise). @default 1000 */
         suspectMs: Type.Integer({ minimum: 0, default: 1000 }),
+        /**
+         * A worker that was ready and is missing from the current view stays a last resort this long: tried
+         * (reply marked stale) only when the view has no ready worker for the partition. 0 turns it off. @default 3000
+         */
+        lastKnownMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 3000 }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -23,6 +23,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: GatewayContext):
     });
   });
   app.get('/metrics', { schema: hide }, async (_req, reply) => {
+    ctx.metrics.lastKnownWorkers.set(ctx.pool.lastKnown);
     const text = await ctx.metrics.registry.metrics();
     return reply.type(ctx.metrics.registry.contentType).send(text);
   });

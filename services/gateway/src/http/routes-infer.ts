@@ -10,7 +10,8 @@ export const PROTOBUF = 'application/x-protobuf';
 /**
  * POST /v1/infer: a protobuf InferRequest in, the worker's InferReply out (protobuf, or JSON when
  * `Accept: application/json`). Headers on success: `x-bottlenet-worker`, `x-bottlenet-attempts`,
- * `x-bottlenet-load` (the worker's load hint), `x-bottlenet-view-stale`.
+ * `x-bottlenet-load` (the worker's load hint), `x-bottlenet-view-stale` (1 when the view is stale or the
+ * request went to a last known worker because the view had none for the partition).
  */
 export function registerInferRoute(app: FastifyInstance, ctx: GatewayContext): void {
   app.addContentTypeParser(PROTOBUF, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -54,7 +55,7 @@ export function registerInferRoute(app: FastifyInstance, ctx: GatewayContext): v
       const load = result.reply.load;
       reply.header('x-bottlenet-worker', result.worker.id);
       reply.header('x-bottlenet-attempts', String(result.attempts));
-      reply.header('x-bottlenet-view-stale', ctx.view.stale ? '1' : '0');
+      reply.header('x-bottlenet-view-stale', result.lastKnown || ctx.view.stale ? '1' : '0');
       if (load !== undefined) {
         reply.header('x-bottlenet-load', `queueDepth=${String(load.queueDepth)};inFlight=${String(load.inFlight)};capacity=${String(load.capacity)};queueCapacity=${String(load.queueCapacity)}`);
       }

@@ -10,6 +10,8 @@ export interface ForwardResult {
   readonly replyBytes: Buffer;
   readonly worker: WorkerEntry;
   readonly attempts: number;
+  /** True when the worker that answered was a last known one (not in the current view): a stale route. */
+  readonly lastKnown: boolean;
 }
 
 /** Set `cancelled` and call `cancel()` to cancel; `cancel` is replaced by the call in progress. */
@@ -38,10 +40,13 @@ export interface ForwardOptions {
  * Sends one Infer to the least-loaded worker that serves the partition; on UNAVAILABLE (the worker is
  * draining, not ready, or unreachable) marks it suspect and retries once on another worker within the
  * same deadline. Every attempt carries the remaining budget both as `timeoutMs` and as the gRPC deadline.
+ * When the view has no such worker, the last known workers (`WorkerPool`) are tried the same way; when
+ * they fail too the caller gets `no_worker`, as with an empty pool.
  */
 export async function forwardInfer(o: ForwardOptions): Promise<ForwardResult> {
   const tried = new Set<string>();
   let lastError: MeshError | undefined;
+  let lastErrorFromLastKnown = false;
   for (let attempt = 1; attempt <= 2; attempt++) {
     const remaining = o.deadlineAtMs - Date.now();
     if (o.cancel?.cancelled) throw new MeshError(Code.Canceled, 'the caller went away', { type: 'cancelled' });
@@ -54,30 +59,40 @@ export async function forwardInfer(o: ForwardOptions): Promise<ForwardResult> {
     const r = o.request;
     const worker = o.pool.pick(r.model, r.version, r.partitionId, tried);
     if (worker === undefined) {
-      if (lastError !== undefined) throw lastError;
-      throw new MeshError(Code.Unavailable, `no ready worker serves model "${r.model}"${r.version ? ` version "${r.version}"` : ''} partition "${r.partitionId}"`, {
-        type: 'no_worker',
-        details: { retryAfterMs: 1000 },
-      });
+      if (lastError !== undefined && !lastErrorFromLastKnown) throw lastError;
+      throw noWorker(r, lastError);
     }
+    const lastKnown = !worker.inView;
     tried.add(worker.id);
     if (attempt > 1) o.metrics.retries.inc();
+    if (lastKnown) o.metrics.lastKnownCalls.inc();
     try {
       const bytes = withOverrides(o.requestBytes, Math.max(1, Math.floor(remaining)), o.requestId);
       const replyBytes = await callInfer(worker, bytes, o.deadlineAtMs, o.cancel);
       const reply = InferReply.decode(replyBytes);
       o.metrics.upstream.inc({ worker: worker.id, code: 'ok' });
       o.pool.applyHint(worker, reply.load);
-      return { reply, replyBytes, worker, attempts: attempt };
+      return { reply, replyBytes, worker, attempts: attempt, lastKnown };
     } catch (err) {
       const e = err as MeshError;
       o.metrics.upstream.inc({ worker: worker.id, code: codeToString(e.code) });
       if (e.code !== Code.Unavailable) throw e;
       o.pool.markSuspect(worker, o.suspectMs);
       lastError = e;
+      lastErrorFromLastKnown = lastKnown;
     }
   }
+  if (lastError !== undefined && lastErrorFromLastKnown) throw noWorker(o.request, lastError);
   throw lastError ?? new MeshError(Code.Unavailable, 'no worker answered', { type: 'no_worker' });
+}
+
+/** 503 `no_worker`; `cause` is the UNAVAILABLE of the last known worker tried, when one was. */
+function noWorker(r: InferRequest, cause: MeshError | undefined): MeshError {
+  const what = `model "${r.model}"${r.version ? ` version "${r.version}"` : ''} partition "${r.partitionId}"`;
+  const message = cause === undefined
+    ? `no ready worker serves ${what}`
+    : `no ready worker serves ${what} in the current view, and the last known one did not answer (${cause.message})`;
+  return new MeshError(Code.Unavailable, message, { type: 'no_worker', details: { retryAfterMs: 1000 }, cause });
 }
 
 /**

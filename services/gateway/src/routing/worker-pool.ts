@@ -19,6 +19,25 @@ export interface WorkerEntry {
   outstanding: number;
   /** Skipped until this time after it answered UNAVAILABLE or could not be reached. */
   suspectUntilMs: number;
+  /**
+   * False once a summary arrived without this worker: it is then a *last known* worker, tried only when
+   * no worker of the live view serves the partition, until `leftViewAtMs + lastKnownMs`.
+   */
+  inView: boolean;
+  /** When the first summary without this worker arrived (ms); meaningful while `inView` is false. */
+  leftViewAtMs: number;
+}
+
+export interface WorkerPoolOptions {
+  /**
+   * How long a worker that was ready in the previous views and is missing from the current one stays a
+   * last resort (0: never). Covers a view that suddenly has no workers while they still serve: the
+   * monitor's polls timing out on a loaded host, or a Redis restart before the workers re-registered.
+   * @default 0
+   */
+  lastKnownMs?: number;
+  /** The clock (tests). @default Date.now */
+  now?: () => number;
 }
 
 /**
@@ -27,13 +46,30 @@ export interface WorkerEntry {
  * newest of the view and the load hints of replies, and `outstanding` is this gateway's own calls in
  * progress (so requests spread between view updates instead of piling onto one worker). Ties go round
  * robin.
+ *
+ * Workers that leave the view are kept for `lastKnownMs` as *last known* workers (their channel stays
+ * open): `pick` falls back to them only when no worker of the live view serves the partition, so a view
+ * that is momentarily empty (every poll timed out once, Redis restarted before the workers re-registered)
+ * does not turn into 503s while the workers still answer. A worker the view lists as not ready is not a
+ * fallback: that is fresh information, not missing information.
  */
 export class WorkerPool {
   readonly #workers = new Map<string, WorkerEntry>();
+  readonly #lastKnownMs: number;
+  readonly #now: () => number;
   #rr = 0;
 
-  /** Applies a new summary: adds and updates workers, closes the channels of workers that left. */
+  constructor(options: WorkerPoolOptions = {}) {
+    this.#lastKnownMs = options.lastKnownMs ?? 0;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Applies a new summary: adds and updates workers; a worker that left is kept as last known (when it
+   * was ready and `lastKnownMs` > 0) or closed; last known workers whose window has passed are closed.
+   */
   update(summary: CloudSummary): void {
+    const now = this.#now();
     const seen = new Set<string>();
     for (const w of summary.workers) {
       seen.add(w.id);
@@ -56,9 +92,12 @@ export class WorkerPool {
           models: w.models,
           outstanding: 0,
           suspectUntilMs: 0,
+          inView: true,
+          leftViewAtMs: 0,
         };
         this.#workers.set(w.id, e);
       } else {
+        e.inView = true;
         e.ready = w.ready;
         e.capacity = w.capacity;
         e.models = w.models;
@@ -70,7 +109,12 @@ export class WorkerPool {
       }
     }
     for (const [id, e] of this.#workers) {
-      if (!seen.has(id)) {
+      if (seen.has(id)) continue;
+      if (e.inView) {
+        e.inView = false;
+        e.leftViewAtMs = now;
+      }
+      if (!e.ready || now - e.leftViewAtMs >= this.#lastKnownMs) {
         e.client.close(); // calls in progress finish (GOAWAY), then the connection closes
         this.#workers.delete(id);
       }
@@ -89,19 +133,26 @@ export class WorkerPool {
   /**
    * The least-loaded ready worker that serves `model` (any version when `version` is "") and
    * `partitionId` and is not in `exclude`; undefined when there is none. Suspect workers (recently
-   * UNAVAILABLE) are chosen only when every other candidate is suspect too.
+   * UNAVAILABLE) are chosen only when every other candidate is suspect too. Last known workers (not in
+   * the current view, left it less than `lastKnownMs` ago) are chosen only when no worker of the view
+   * qualifies; the caller sees it in `inView`.
    */
   pick(model: string, version: string, partitionId: string, exclude?: ReadonlySet<string>): WorkerEntry | undefined {
-    const now = Date.now();
+    const now = this.#now();
     let best: WorkerEntry | undefined;
     let bestScore = Infinity;
     let ties = 0;
     const offset = this.#rr++;
     for (const e of this.#workers.values()) {
       if (!e.ready || exclude?.has(e.id) || !serves(e, model, version, partitionId)) continue;
+      let rank = 0;
+      if (!e.inView) {
+        if (now - e.leftViewAtMs >= this.#lastKnownMs) continue; // closed at the next update
+        rank = 2e9; // behind every worker of the view, suspect or not
+      }
       // A suspect worker scores behind every healthy one, and among suspects by load.
-      const suspect = e.suspectUntilMs > now ? 1e9 : 0;
-      const score = suspect + (e.queueDepth + e.inFlight + e.outstanding) / Math.max(1, e.capacity);
+      if (e.suspectUntilMs > now) rank += 1e9;
+      const score = rank + (e.queueDepth + e.inFlight + e.outstanding) / Math.max(1, e.capacity);
       if (score < bestScore) {
         best = e;
         bestScore = score;
@@ -115,14 +166,22 @@ export class WorkerPool {
     return best;
   }
 
-  /** True when some ready worker serves the partition of the model version. */
+  /** True when some ready worker of the current view serves the partition of the model version. */
   serves(model: string, version: string, partitionId: string): boolean {
-    for (const e of this.#workers.values()) if (e.ready && serves(e, model, version, partitionId)) return true;
+    for (const e of this.#workers.values()) if (e.inView && e.ready && serves(e, model, version, partitionId)) return true;
     return false;
   }
 
+  /** Last known workers still inside their window (for the metrics). */
+  get lastKnown(): number {
+    const now = this.#now();
+    let n = 0;
+    for (const e of this.#workers.values()) if (!e.inView && now - e.leftViewAtMs < this.#lastKnownMs) n++;
+    return n;
+  }
+
   markSuspect(entry: WorkerEntry, forMs: number): void {
-    entry.suspectUntilMs = Date.now() + forMs;
+    entry.suspectUntilMs = this.#now() + forMs;
   }
 
   get size(): number {

@@ -13,7 +13,8 @@
 // first partition), BENCH_WORKER_MODELS (comma list for the table; default the three shipped ones),
 // BENCH_WORKER_SECONDS (window per phase, default 3), BENCH_WORKER_ROUNDS (default 3), BENCH_WORKER_BATCH
 // (max batch, default 32), BENCH_WORKER_CONCURRENCY (default 2 x batch), BENCH_WORKER_CLIENT (`h2`,
-// default: pre-serialised calls over node:http2; or `grpc-js`), BENCH_WORKER_COMPUTE_THREADS (default 1).
+// default: pre-serialised calls over node:http2; or `grpc-js`), BENCH_WORKER_COMPUTE_THREADS (default 1),
+// BENCH_WORKER_NODE_ARGS (extra node flags for the worker processes; default none).
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { Tensor } from 'onnxruntime-node';
@@ -36,6 +37,8 @@ const MAX_BATCH = Number(process.env.BENCH_WORKER_BATCH ?? 32);
 const CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 2 * MAX_BATCH);
 const CLIENT_KIND = process.env.BENCH_WORKER_CLIENT === 'grpc-js' ? 'grpc-js' : 'h2';
 const COMPUTE_THREADS = process.env.BENCH_WORKER_COMPUTE_THREADS ?? '1';
+/** Extra node flags for the worker processes, e.g. `--max-semi-space-size=32` (docs/cloud-worker.md). */
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const CHANNELS = 4;
 const SAMPLES = 512;
 const LIMITS = { ortRatio: 0.85, batchingGain: 3, addedP50Ms: 0.5 };
@@ -277,8 +280,8 @@ async function measureRepository(dir: string, partitionOverride: string | undefi
     WORKER_MAX_QUEUE_SIZE: String(4 * CONCURRENCY),
     WORKER_WARMUP_RUNS: '2',
   };
-  const batched = await startWorkerProcess({ ...common, WORKER_MAX_BATCH_SIZE: String(MAX_BATCH) });
-  const unbatched = await startWorkerProcess({ ...common, WORKER_MAX_BATCH_SIZE: '1' });
+  const batched = await startWorkerProcess({ ...common, WORKER_MAX_BATCH_SIZE: String(MAX_BATCH) }, 60_000, WORKER_NODE_ARGS);
+  const unbatched = await startWorkerProcess({ ...common, WORKER_MAX_BATCH_SIZE: '1' }, 60_000, WORKER_NODE_ARGS);
   const raw = await RawOrt.open(repo, partitionId, features);
   const rounds: { on: Saturation; off: Saturation; raw: number; rawB1: number }[] = [];
   let low: Awaited<ReturnType<typeof lowLoad>>;
@@ -343,7 +346,7 @@ async function main(): Promise<number> {
   log(
     `bench worker: ${dirs.map((d) => basename(d)).join(', ')}; first tail of each (headline ${headlineRepo.manifest.name} ${headlinePartition}); ` +
       `${SAMPLES} real frames, max batch ${MAX_BATCH}, ${CONCURRENCY} concurrent unary callers on ${CHANNELS} connections (${CLIENT_KIND} client, a separate process), ` +
-      `${ROUNDS} rounds x ${SECONDS} s windows (medians), 1 onnxruntime intra-op thread, ${COMPUTE_THREADS} compute thread(s) in the worker`,
+      `${ROUNDS} rounds x ${SECONDS} s windows (medians), 1 onnxruntime intra-op thread, ${COMPUTE_THREADS} compute thread(s) in the worker${WORKER_NODE_ARGS.length > 0 ? `, worker node flags ${WORKER_NODE_ARGS.join(' ')}` : ''}`,
   );
   const rows: Row[] = [];
   let headline: Row | undefined;

@@ -7,6 +7,7 @@ import type { Scope } from '../config/schema.js';
 import { ApiKeys } from './auth.js';
 import type { GatewayContext } from './context.js';
 import { handleError } from './error-handler.js';
+import { lazyChildLoggerFactory } from './lazy-logger.js';
 import { RateLimiter } from './rate-limiter.js';
 import { registerControlRoutes } from './routes-control.js';
 import { registerHealthRoutes } from './routes-health.js';
@@ -32,6 +33,8 @@ export async function buildApp(ctx: GatewayContext, logger: Logger): Promise<Fas
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // The per-request child logger (request id bound) is made only when the request logs something.
+    childLoggerFactory: lazyChildLoggerFactory,
     // Reject unknown fields instead of dropping them, and do not coerce: a typo or a string where a
     // number belongs is a 400 naming the field.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },

@@ -52,7 +52,7 @@ export function registerInferRoute(app: FastifyInstance, ctx: GatewayContext): v
         suspectMs: ctx.config.infer.suspectMs,
         cancel,
       });
-      const load = result.reply.load;
+      const load = result.load;
       reply.header('x-bottlenet-worker', result.worker.id);
       reply.header('x-bottlenet-attempts', String(result.attempts));
       reply.header('x-bottlenet-view-stale', result.lastKnown || ctx.view.stale ? '1' : '0');
@@ -60,7 +60,7 @@ export function registerInferRoute(app: FastifyInstance, ctx: GatewayContext): v
         reply.header('x-bottlenet-load', `queueDepth=${String(load.queueDepth)};inFlight=${String(load.inFlight)};capacity=${String(load.capacity)};queueCapacity=${String(load.queueCapacity)}`);
       }
       if ((req.headers.accept ?? '').includes('application/json')) {
-        return reply.type('application/json').send(InferReply.toJSON(result.reply));
+        return reply.type('application/json').send(InferReply.toJSON(InferReply.decode(result.replyBytes)));
       }
       return reply.type(PROTOBUF).send(result.replyBytes);
     },

@@ -1,11 +1,13 @@
 import { Code, MeshError, codeToString } from '@bottlenet/errors';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
-import { InferReply, InferenceServiceService, type InferRequest } from '@bottlenet/protocol';
+import { InferenceServiceService, type InferRequest } from '@bottlenet/protocol';
 import type { GatewayMetrics } from '../metrics.js';
+import { readReplyLoad, type ReplyLoad } from './reply-load.js';
 import type { WorkerEntry, WorkerPool } from './worker-pool.js';
 
 export interface ForwardResult {
-  readonly reply: InferReply;
+  /** The reply's load hint (only the fields the gateway uses; the rest of the reply is not decoded). */
+  readonly load: ReplyLoad | undefined;
   /** The worker's reply exactly as it sent it (protobuf InferReply). */
   readonly replyBytes: Buffer;
   readonly worker: WorkerEntry;
@@ -69,10 +71,10 @@ export async function forwardInfer(o: ForwardOptions): Promise<ForwardResult> {
     try {
       const bytes = withOverrides(o.requestBytes, Math.max(1, Math.floor(remaining)), o.requestId);
       const replyBytes = await callInfer(worker, bytes, o.deadlineAtMs, o.cancel);
-      const reply = InferReply.decode(replyBytes);
+      const load = readReplyLoad(replyBytes);
       o.metrics.upstream.inc({ worker: worker.id, code: 'ok' });
-      o.pool.applyHint(worker, reply.load);
-      return { reply, replyBytes, worker, attempts: attempt, lastKnown };
+      o.pool.applyHint(worker, load);
+      return { load, replyBytes, worker, attempts: attempt, lastKnown };
     } catch (err) {
       const e = err as MeshError;
       o.metrics.upstream.inc({ worker: worker.id, code: codeToString(e.code) });

@@ -126,7 +126,7 @@ describe('forwardInfer with last known workers (real grpc-js server)', () => {
     const r = await forward(pool, metrics);
     assert.equal(r.lastKnown, true);
     assert.equal(r.worker.id, 'a');
-    assert.equal(r.reply.requestId, 'r1');
+    assert.equal(InferReply.decode(r.replyBytes).requestId, 'r1');
     assert.equal(calls, before + 1);
     assert.match(await metrics.registry.metrics(), /bottlenet_gateway_last_known_calls_total 1/);
     // After the window: no_worker at once, no call.

@@ -1,5 +1,5 @@
 import type { CloudSummary, WorkerSummary } from '@bottlenet/load-monitor';
-import type { LoadHint } from '@bottlenet/protocol';
+import type { ReplyLoad } from './reply-load.js';
 import { GrpcUnaryChannel } from './grpc-unary-channel.js';
 
 /** A worker the gateway can route to: the view's numbers, fresher hints from replies, and local state. */
@@ -122,7 +122,7 @@ export class WorkerPool {
   }
 
   /** Takes the load a reply carried, when it is newer than what the pool has. */
-  applyHint(entry: WorkerEntry, hint: LoadHint | undefined): void {
+  applyHint(entry: WorkerEntry, hint: ReplyLoad | undefined): void {
     if (hint === undefined || hint.timestampMs < entry.loadAtMs) return;
     entry.queueDepth = hint.queueDepth;
     entry.inFlight = hint.inFlight;

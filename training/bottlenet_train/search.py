@@ -47,6 +47,7 @@ class SearchSettings:
     batch_size: int = 128
     seed: int = 0
     show_progress: bool = False
+    distill: float = 0.0  # cheap probes: weight of distillation from the base network they warm-start from
 
 
 def _choose(probes: List[Probe]) -> Optional[Probe]:
@@ -92,7 +93,8 @@ def cheap_search(spec: BaseSpec, base: ResNet, baseline: float, tr: Dataset, te:
                     spent += finetune(net, tr, "compression-aware", st.cheap_epochs / st.cheap_chunks,
                                       quality=st.quality, bits=st.bits, lr=st.lr_finetune,
                                       batch_size=st.batch_size, seed=st.seed + k,
-                                      show_progress=st.show_progress, log=lambda m: None)
+                                      show_progress=st.show_progress, log=lambda m: None,
+                                      teacher=base, distill=st.distill)
                     r, wire, _ = evaluate_with_codec(net, te, st.quality, st.bits)
                     acc = r.accuracy
                     if acc >= baseline - st.allowed_loss:
@@ -123,8 +125,10 @@ def report(baseline: float, st: SearchSettings, sweep: Optional[Dict[int, List[P
             a, b = row["sweep"]["choice"], row["cheap"]["choice"]
             row["sameConfig"] = (a["channels"], a["spatialFactor"]) == (b["channels"], b["spatialFactor"])
             row["accuracyGap"] = round(b["accuracy"] - a["accuracy"], 4)
-            # the cheap choice's accuracy measured in the sweep (same config trained from scratch)
-            row["agree"] = row["sameConfig"] or abs(row["accuracyGap"]) <= 0.005
+            # The claim checked: the cheap search loses at most 0.5 points against the sweep's choice. A cheap
+            # choice MORE accurate than the sweep's (warm start beats training from scratch at a small epoch
+            # budget) is not a disagreement; accuracyGap keeps the sign so the report shows which it was.
+            row["agree"] = row["sameConfig"] or row["accuracyGap"] >= -0.005
         rows.append(row)
     out: Dict = {"baselineAccuracy": baseline, "allowedLoss": st.allowed_loss, "settings": asdict(st),
                  "partitions": rows}
@@ -161,6 +165,8 @@ def add_search_command(sub, data_args, codec_args, datasets, log) -> None:
     p.add_argument("--lr-scratch", type=float, default=4e-3, help="peak LR for sweep points (from scratch)")
     p.add_argument("--lr-finetune", type=float, default=3e-3, help="LR for cheap probes (warm start)")
     p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--distill", type=float, default=0.0,
+                   help="cheap probes: weight of distillation from the base network (0..1)")
     p.add_argument("--out", required=True, help="report JSON path")
 
     def run(a) -> int:
@@ -174,7 +180,7 @@ def add_search_command(sub, data_args, codec_args, datasets, log) -> None:
         st = SearchSettings(_ints(a.blocks), _ints(a.channels), _ints(a.spatial), a.allowed_loss, a.quality,
                             a.bits, a.sweep_epochs, a.cheap_epochs, a.cheap_chunks, a.lr_scratch, a.lr_finetune,
                             batch_size=a.batch_size,
-                            seed=a.seed, show_progress=not a.no_progress)
+                            seed=a.seed, show_progress=not a.no_progress, distill=a.distill)
         t0 = time.time()
         cheap = cheap_search(spec, base, baseline, tr, te, st, log) if a.mode in ("cheap", "both") else None
         t1 = time.time()

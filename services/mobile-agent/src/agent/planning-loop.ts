@@ -125,7 +125,7 @@ export class PlanningLoop {
       mobileLoad: { utilisation: mobileLoad },
       cloudAvailable,
       cloudMsOverride,
-      minAccuracy: this.deps.model.baselineAccuracy - this.deps.config.control.maxAccuracyLossPts / 100,
+      minAccuracy: Math.max(0, this.deps.model.baselineAccuracy - this.deps.config.control.maxAccuracyLossPts / 100),
     });
     this.lastSelection = selection;
     const value = (p: { latencyMs: number; energyMj: number }): number => (selection.objective === 'latency' ? p.latencyMs : p.energyMj);

@@ -25,7 +25,11 @@ export async function startWorkerProcess(env: Record<string, string>, timeoutMs 
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start in ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Never leave an orphan behind (it would hold CPU on a shared machine).
+      child.kill('SIGKILL');
+      reject(new Error(`worker did not start in ${timeoutMs} ms: ${stderr}`));
+    }, timeoutMs);
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {
         const rec = JSON.parse(line) as { msg?: string; grpcPort?: number };

@@ -3,8 +3,8 @@
 Algorithm 1 picks each partition's (c', s) on its own; when one partition needs another try (more epochs, a
 larger c'), rebuilding every partition would waste hours of CPU. ``merge`` adds or replaces the partitions
 of SOURCE in TARGET after checking that both come from the same base network and test set, and records the
-command of every build that contributed (``trainCommand`` joins them with `` && ``, each partition keeps its
-own in ``training.command``)."""
+command of every build whose partitions remain (``trainCommand`` joins them with `` && ``, each partition
+keeps its own in ``training.command``)."""
 from __future__ import annotations
 
 import json
@@ -60,8 +60,8 @@ def merge_repositories(target: str, source: str) -> Dict[str, Any]:
         by_id[p["id"]] = entry
         t_ref["partitions"][p["id"]] = s_ref["partitions"][p["id"]]
     t["partitions"] = sorted(by_id.values(), key=lambda p: p["block"])
-    if s["trainCommand"] not in t["trainCommand"].split(" && "):
-        t["trainCommand"] = f"{t['trainCommand']} && {s['trainCommand']}"
+    # the builds whose partitions remain, in partition order (a build whose partitions were all replaced goes)
+    t["trainCommand"] = " && ".join(dict.fromkeys(p["training"]["command"] for p in t["partitions"]))
     with open(os.path.join(target, "reference.json"), "w") as fh:
         json.dump(t_ref, fh, separators=(",", ":"))
     with open(os.path.join(target, "manifest.json"), "w") as fh:

@@ -7,8 +7,9 @@
 // Limits: latency and energy gains >= 10 (3G, paper link model), accuracy loss <= 2 points, agent overhead
 // p50 < 0.3 ms. Env: E2E_MODEL (a models/ folder), E2E_IMAGES (per candidate, default 40), E2E_SLOWDOWN
 // (emulate a device N x slower than this host; default 1: the device is this host's CPU), E2E_ACC_IMAGES
-// (images for the accuracy of cloud-only and the chosen candidates, default 1000).
-import { existsSync } from 'node:fs';
+// (images for the accuracy of cloud-only and the chosen candidates; default the manifest's testSamples, the
+// images its accuracies were measured on, else 1000).
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -29,7 +30,9 @@ if (modelName === undefined) throw new Error(`none of models/{${preferred.join('
 const modelDir = join(root, 'models', modelName);
 const nImages = Number(process.env['E2E_IMAGES'] ?? 40);
 // Accuracy needs far more images than timing: on 40 images one error is 2.5 points, the size of the limit.
-const nAccImages = Number(process.env['E2E_ACC_IMAGES'] ?? 1000);
+// Default: the test images the manifest's accuracies were measured on (its testSamples), else 1000.
+const manifestTestSamples = (JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8')) as { testSamples?: number }).testSamples;
+const nAccImages = Number(process.env['E2E_ACC_IMAGES'] ?? manifestTestSamples ?? 1000);
 const slowdown = Number(process.env['E2E_SLOWDOWN'] ?? 1);
 const LIMITS = { latencyGain: 10, energyGain: 10, accLossPts: 2, overheadMs: 0.3 };
 const log = (s: string): void => void process.stdout.write(`${s}\n`);

@@ -30,3 +30,18 @@ test('partition stats keep per-batch-size service times and a wait estimate', ()
   // 9 queued + this one with batches of 8: two batches of 3 ms.
   assert.equal(s.expectedWaitMs(9, 8), 6);
 });
+
+test('an idle partition reports what a lone batch takes, not the congested average', () => {
+  let t = 0;
+  const s = new PartitionStats(1, 2000, () => t);
+  s.recordBatch(1, 2, 0);
+  s.recordBatch(32, 26, 5);
+  assert.equal(s.ewmaServiceMs, 26);
+  t = 1999;
+  assert.equal(s.snapshot().ewmaServiceMs, 26);
+  t = 2001;
+  assert.equal(s.ewmaServiceMs, 2);
+  assert.equal(s.snapshot().ewmaServiceMs, 2);
+  s.recordBatch(8, 9, 1);
+  assert.equal(s.ewmaServiceMs, 9);
+});

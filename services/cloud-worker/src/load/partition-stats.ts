@@ -13,6 +13,11 @@ export interface PartitionStatsSnapshot {
 /**
  * EWMA service time (per batch and per batch size), batch size and queue wait of one partition. The
  * batcher feeds it once per batch; readers get numbers without locking (single-threaded).
+ *
+ * The EWMA only moves when batches run, so a partition nobody used since a congestion would keep
+ * reporting the time of the large batches it ran then, and planners would keep avoiding it. After
+ * `idleMs` without a batch, the next request runs alone: the reported service time is then that of the
+ * smallest batch size seen.
  */
 export class PartitionStats {
   private readonly service: Ewma;
@@ -20,8 +25,13 @@ export class PartitionStats {
   private readonly queue: Ewma;
   private readonly byBatchSize = new Map<number, Ewma>();
   private completed = 0;
+  private lastBatchAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly alpha: number) {
+  constructor(
+    private readonly alpha: number,
+    private readonly idleMs = 2000,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.service = new Ewma(alpha);
     this.batchSize = new Ewma(alpha);
     this.queue = new Ewma(alpha);
@@ -29,6 +39,7 @@ export class PartitionStats {
 
   /** Records one session run of `size` requests that took `computeMs`, with their mean queue wait. */
   recordBatch(size: number, computeMs: number, meanQueueMs: number): void {
+    this.lastBatchAt = this.now();
     this.service.update(computeMs);
     this.batchSize.update(size);
     this.queue.update(meanQueueMs);
@@ -43,12 +54,14 @@ export class PartitionStats {
   }
 
   get ewmaServiceMs(): number {
-    return this.service.value();
+    if (this.now() - this.lastBatchAt <= this.idleMs || this.byBatchSize.size === 0) return this.service.value();
+    const smallest = Math.min(...this.byBatchSize.keys());
+    return this.byBatchSize.get(smallest)!.value();
   }
 
   /** Expected time until a newly queued request is answered, with `queued` requests ahead of it. */
   expectedWaitMs(queued: number, maxBatchSize: number): number {
-    const perBatch = this.service.value(1);
+    const perBatch = this.service.hasValue ? this.ewmaServiceMs : 1;
     const batches = Math.ceil((queued + 1) / Math.max(1, maxBatchSize));
     return batches * perBatch;
   }
@@ -57,7 +70,7 @@ export class PartitionStats {
     const serviceMsByBatchSize = new Map<number, number>();
     for (const [size, e] of this.byBatchSize) serviceMsByBatchSize.set(size, e.value());
     return {
-      ewmaServiceMs: this.service.value(),
+      ewmaServiceMs: this.ewmaServiceMs,
       ewmaBatchSize: this.batchSize.value(),
       ewmaQueueMs: this.queue.value(),
       completedTotal: this.completed,

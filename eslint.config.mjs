@@ -31,7 +31,14 @@ export default tseslint.config(
       'import-x/no-relative-packages': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@bottlenet/*/src/*', '**/packages/*/src/*', '**/services/*/src/*'], message: 'Import a sibling package by its name, never its sources.' }] },
+        {
+          patterns: [
+            {
+              group: ['@bottlenet/*/src/*', '**/packages/*/src/*', '**/services/*/src/*'],
+              message: 'Import a sibling package by its name, never its sources.',
+            },
+          ],
+        },
       ],
       'no-restricted-syntax': [
         'error',
@@ -54,7 +61,14 @@ export default tseslint.config(
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] },
+          ],
+        },
+      ],
     },
   },
 );

@@ -13,6 +13,7 @@ run() { echo "== $*"; "$@" || status=1; }
 run pnpm run build
 run pnpm run typecheck:extras
 run pnpm run lint
+run pnpm run format:check
 run bash deploy/check.sh
 run bash loadtest/build-k6.sh
 run node scripts/run-node-tests.mjs

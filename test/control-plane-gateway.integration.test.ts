@@ -32,22 +32,36 @@ const LAST_KNOWN_MS = 5000;
 /** A real feature frame for the tiny model's rb1 partition (1 x 14 x 14, JPEG q20, tables omitted). */
 function rb1Frame(seed: number): Buffer {
   const f = new Float32Array(14 * 14).map((_, i) => Math.abs(Math.sin(i * 0.37 + seed)) * 3);
-  return Buffer.from(encodeFeatureFrame(f, [1, 14, 14], { codec: 'jpeg', quality: 20, bits: 8, omitTables: true }));
+  return Buffer.from(
+    encodeFeatureFrame(f, [1, 14, 14], { codec: 'jpeg', quality: 20, bits: 8, omitTables: true }),
+  );
 }
 
 function inferBody(over: Partial<InferRequest> = {}): Buffer {
   return Buffer.from(
     InferRequest.encode({
-      model: MODEL, version: '', partitionId: 'rb1', payload: { $case: 'featureFrame', featureFrame: rb1Frame(1) },
-      timeoutMs: 5000, requestId: '', topK: 3, ...over,
+      model: MODEL,
+      version: '',
+      partitionId: 'rb1',
+      payload: { $case: 'featureFrame', featureFrame: rb1Frame(1) },
+      timeoutMs: 5000,
+      requestId: '',
+      topK: 3,
+      ...over,
     }).finish(),
   );
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = await Promise.resolve().then(fn).catch(() => undefined);
+    const v = await Promise.resolve()
+      .then(fn)
+      .catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
@@ -64,18 +78,35 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
     const res = await fetch(`${gateway.url}/v1/infer`, {
       method: 'POST',
       body,
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-protobuf', ...headers },
+      headers: {
+        authorization: `Bearer ${KEY}`,
+        'content-type': 'application/x-protobuf',
+        ...headers,
+      },
     });
     const bytes = Buffer.from(await res.arrayBuffer());
-    const isProto = res.status === 200 && res.headers.get('content-type') === 'application/x-protobuf';
-    return { res, bytes, reply: isProto ? InferReply.decode(bytes) : undefined, error: res.status === 200 ? undefined : (JSON.parse(bytes.toString()) as { code: string; message: string; type?: string }) };
+    const isProto =
+      res.status === 200 && res.headers.get('content-type') === 'application/x-protobuf';
+    return {
+      res,
+      bytes,
+      reply: isProto ? InferReply.decode(bytes) : undefined,
+      error:
+        res.status === 200
+          ? undefined
+          : (JSON.parse(bytes.toString()) as { code: string; message: string; type?: string }),
+    };
   };
   // Self-registration as a worker does it: the key is refreshed every 200 ms with a 1 s TTL (so it
   // comes back by itself after Redis restarts empty).
   const heartbeats = new Map<string, NodeJS.Timeout>();
   const register = async (id: string, address: string) => {
-    const beat = () => client.set(`${PREFIX}registry:${id}`, address, 'PX', 1000).catch(() => undefined);
-    heartbeats.set(id, setInterval(() => void beat(), 200));
+    const beat = () =>
+      client.set(`${PREFIX}registry:${id}`, address, 'PX', 1000).catch(() => undefined);
+    heartbeats.set(
+      id,
+      setInterval(() => void beat(), 200),
+    );
     await beat();
   };
   const deregister = async (id: string) => {
@@ -85,7 +116,11 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
   };
   const viewWorkers = async (): Promise<string[]> => {
     const s = await client.get(`${PREFIX}cloud`);
-    return s === null ? [] : (JSON.parse(s) as { workers: { id: string; ready: boolean }[] }).workers.filter((w) => w.ready).map((w) => w.id);
+    return s === null
+      ? []
+      : (JSON.parse(s) as { workers: { id: string; ready: boolean }[] }).workers
+          .filter((w) => w.ready)
+          .map((w) => w.id);
   };
   /** Waits until the gateway itself routes to exactly these workers (its /readyz counts them). */
   const gatewaySees = (n: number) =>
@@ -107,7 +142,14 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
       ttlMs: 800,
     });
     gateway = await startGateway({
-      redis: { url: redis.url, keyPrefix: PREFIX, refreshMs: 100, staleAfterMs: 500, reconnectBaseMs: 20, reconnectMaxMs: 200 },
+      redis: {
+        url: redis.url,
+        keyPrefix: PREFIX,
+        refreshMs: 100,
+        staleAfterMs: 500,
+        reconnectBaseMs: 20,
+        reconnectMaxMs: 200,
+      },
       apiKeys: [{ name: 'it', key: KEY, ratePerSecond: 100_000 }],
       modelDirs: [TINY_MODEL_DIR],
       infer: { suspectMs: 2000, lastKnownMs: LAST_KNOWN_MS },
@@ -143,7 +185,9 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
     test('routing follows load: the loaded worker gets fewer requests', async () => {
       a.setLoad({ queueDepth: 40, inFlight: 8 });
       await until('the load in the view', async () => {
-        const s = JSON.parse((await client.get(`${PREFIX}cloud`)) ?? '{}') as { workers?: { id: string; queueDepth: number }[] };
+        const s = JSON.parse((await client.get(`${PREFIX}cloud`)) ?? '{}') as {
+          workers?: { id: string; queueDepth: number }[];
+        };
         return s.workers?.find((w) => w.id === 'test-a')?.queueDepth === 40 ? true : undefined;
       });
       await new Promise((r) => setTimeout(r, 300)); // the gateway's next view refresh
@@ -154,7 +198,10 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
       const toB = b.inferCalls - before.b;
       assert.ok(toB > 3 * toA, `loaded worker got ${String(toA)}, idle worker ${String(toB)}`);
       const r = results[0]!;
-      assert.match(r.res.headers.get('x-bottlenet-load') ?? '', /queueDepth=\d+;inFlight=\d+;capacity=8/);
+      assert.match(
+        r.res.headers.get('x-bottlenet-load') ?? '',
+        /queueDepth=\d+;inFlight=\d+;capacity=8/,
+      );
       // '1' only when the monitor's polls timed out on this loaded host and the view was momentarily
       // empty, so the gateway used the last known workers (the test below covers that case).
       assert.match(r.res.headers.get('x-bottlenet-view-stale') ?? '', /^[01]$/);
@@ -192,7 +239,8 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
       assert.equal(full.res.status, 429);
       assert.equal(full.error?.code, 'resource_exhausted');
       assert.match(full.error?.message ?? '', /queue full/);
-      for (const s of [a, b]) s.failInfer(status.INVALID_ARGUMENT, 'frame shape 1x7x7 does not match 1x14x14');
+      for (const s of [a, b])
+        s.failInfer(status.INVALID_ARGUMENT, 'frame shape 1x7x7 does not match 1x14x14');
       const bad = await infer();
       assert.equal(bad.res.status, 400);
       assert.match(bad.error?.message ?? '', /does not match/);
@@ -203,8 +251,14 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
       const r = await infer(inferBody({ timeoutMs: 800 }));
       assert.equal(r.res.status, 200);
       const served = [a, b].find((s) => s.workerId === r.res.headers.get('x-bottlenet-worker'))!;
-      assert.ok(served.lastRequest!.timeoutMs <= 800 && served.lastRequest!.timeoutMs > 700, `timeoutMs ${String(served.lastRequest!.timeoutMs)}`);
-      assert.ok(served.lastDeadlineMs <= 800 && served.lastDeadlineMs > 600, `grpc deadline ${String(served.lastDeadlineMs)}`);
+      assert.ok(
+        served.lastRequest!.timeoutMs <= 800 && served.lastRequest!.timeoutMs > 700,
+        `timeoutMs ${String(served.lastRequest!.timeoutMs)}`,
+      );
+      assert.ok(
+        served.lastDeadlineMs <= 800 && served.lastDeadlineMs > 600,
+        `grpc deadline ${String(served.lastDeadlineMs)}`,
+      );
       for (const s of [a, b]) s.setInferDelayMs(400);
       const late = await infer(inferBody({ timeoutMs: 100 }));
       assert.equal(late.res.status, 504);
@@ -219,8 +273,15 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
       await gatewaySees(3);
       c.kill();
       const results = await Promise.all(Array.from({ length: 20 }, () => infer()));
-      assert.deepEqual(results.map((r) => r.res.status).filter((s) => s !== 200), []);
-      await until('test-c gone from the view', async () => ((await viewWorkers()).includes('test-c') ? undefined : true), 3000);
+      assert.deepEqual(
+        results.map((r) => r.res.status).filter((s) => s !== 200),
+        [],
+      );
+      await until(
+        'test-c gone from the view',
+        async () => ((await viewWorkers()).includes('test-c') ? undefined : true),
+        3000,
+      );
       await deregister('test-c');
     });
 
@@ -231,8 +292,15 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
       await gatewaySees(0);
       const emptyAt = Date.now();
       const ok = await Promise.all(Array.from({ length: 6 }, () => infer()));
-      assert.deepEqual(ok.map((r) => r.res.status), [200, 200, 200, 200, 200, 200], JSON.stringify(ok.map((r) => r.error)));
-      assert.ok(ok.every((r) => r.res.headers.get('x-bottlenet-view-stale') === '1'), 'replies from last known workers are marked stale');
+      assert.deepEqual(
+        ok.map((r) => r.res.status),
+        [200, 200, 200, 200, 200, 200],
+        JSON.stringify(ok.map((r) => r.error)),
+      );
+      assert.ok(
+        ok.every((r) => r.res.headers.get('x-bottlenet-view-stale') === '1'),
+        'replies from last known workers are marked stale',
+      );
       const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
       assert.match(metrics, /bottlenet_gateway_last_known_calls_total [1-9]/);
       assert.match(metrics, /bottlenet_gateway_last_known_workers [2-9]/); // test-a, test-b (and test-c, killed above, when it left less than the window ago)
@@ -241,26 +309,40 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
       b.kill();
       const t0 = Date.now();
       const gone = await infer();
-      assert.ok(Date.now() - emptyAt < LAST_KNOWN_MS, 'still inside the window (else this checks the next case)');
+      assert.ok(
+        Date.now() - emptyAt < LAST_KNOWN_MS,
+        'still inside the window (else this checks the next case)',
+      );
       assert.equal(gone.res.status, 503, JSON.stringify(gone.error));
       assert.equal(gone.error?.type, 'no_worker');
       assert.match(gone.error?.message ?? '', /last known one did not answer/);
       assert.ok(Date.now() - t0 < 2000, `no_worker after ${String(Date.now() - t0)} ms`);
       // After the window nothing is tried any more.
-      await new Promise((r) => setTimeout(r, Math.max(0, emptyAt + LAST_KNOWN_MS + 100 - Date.now())));
+      await new Promise((r) =>
+        setTimeout(r, Math.max(0, emptyAt + LAST_KNOWN_MS + 100 - Date.now())),
+      );
       const t1 = Date.now();
       const empty = await infer();
       assert.equal(empty.res.status, 503);
       assert.equal(empty.error?.type, 'no_worker');
-      assert.match(empty.error?.message ?? '', /^no ready worker serves model "fmnist-tiny" partition "rb1"$/);
+      assert.match(
+        empty.error?.message ?? '',
+        /^no ready worker serves model "fmnist-tiny" partition "rb1"$/,
+      );
       assert.ok(Date.now() - t1 < 1000, `no_worker after ${String(Date.now() - t1)} ms`);
-      assert.match(await (await fetch(`${gateway.url}/metrics`)).text(), /bottlenet_gateway_last_known_workers 0/);
+      assert.match(
+        await (await fetch(`${gateway.url}/metrics`)).text(),
+        /bottlenet_gateway_last_known_workers 0/,
+      );
     });
   });
 
   describe('with real cloud workers', { skip: cloudWorkerSkipReason() }, () => {
     before(async () => {
-      const [w1, w2] = await Promise.all([startCloudWorker({ workerId: 'w1' }), startCloudWorker({ workerId: 'w2' })]);
+      const [w1, w2] = await Promise.all([
+        startCloudWorker({ workerId: 'w1' }),
+        startCloudWorker({ workerId: 'w2' }),
+      ]);
       await register('w1', w1.url);
       await register('w2', w2.url);
       await gatewaySees(2);
@@ -280,10 +362,19 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
       const plan = await fetch(`${gateway.url}/v1/plan`, {
         method: 'POST',
         headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: MODEL, uplink: { bandwidthMbps: 1.1, network: '3g' }, objective: 'OBJECTIVE_LATENCY', currentCandidateId: 'rb1' }),
+        body: JSON.stringify({
+          model: MODEL,
+          uplink: { bandwidthMbps: 1.1, network: '3g' },
+          objective: 'OBJECTIVE_LATENCY',
+          currentCandidateId: 'rb1',
+        }),
       });
       assert.equal(plan.status, 200);
-      const p = (await plan.json()) as { cloud: { healthyWorkers: number; stale: boolean; partitions: { partitionId: string }[] }; chosen: { candidateId: string }; runnerUp?: { candidateId: string } };
+      const p = (await plan.json()) as {
+        cloud: { healthyWorkers: number; stale: boolean; partitions: { partitionId: string }[] };
+        chosen: { candidateId: string };
+        runnerUp?: { candidateId: string };
+      };
       assert.equal(p.cloud.healthyWorkers, 2);
       assert.equal(p.cloud.stale, false);
       assert.ok(p.cloud.partitions.some((x) => x.partitionId === 'rb1'));
@@ -299,7 +390,9 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
       const runner = async () => {
         while (sent < total) {
           sent++;
-          const r = await infer(inferBody({ payload: { $case: 'featureFrame', featureFrame: rb1Frame(sent) } }));
+          const r = await infer(
+            inferBody({ payload: { $case: 'featureFrame', featureFrame: rb1Frame(sent) } }),
+          );
           statuses.push(r.res.status);
           if (r.res.headers.get('x-bottlenet-view-stale') === '1') staleReplies++;
         }
@@ -315,19 +408,31 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
         });
         const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
         assert.match(metrics, /bottlenet_gateway_view_stale 1/);
-        await until('more requests during the outage', () => (sent >= 70 ? true : undefined), 30_000);
+        await until(
+          'more requests during the outage',
+          () => (sent >= 70 ? true : undefined),
+          30_000,
+        );
         await redis.restart();
       };
       await Promise.all([runner(), runner(), chaos()]);
       assert.equal(statuses.length, total);
-      assert.deepEqual(statuses.filter((s) => s !== 200), [], 'every request answered 200');
+      assert.deepEqual(
+        statuses.filter((s) => s !== 200),
+        [],
+        'every request answered 200',
+      );
       assert.ok(staleReplies > 0, 'some replies were marked stale');
       assert.ok(sawStaleReadyz);
       // The monitor republishes into the new Redis (workers re-register) and the view turns fresh again.
-      await until('fresh view', async () => {
-        const b = (await (await fetch(`${gateway.url}/readyz`)).json()) as { stale: boolean };
-        return b.stale ? undefined : true;
-      }, 20_000);
+      await until(
+        'fresh view',
+        async () => {
+          const b = (await (await fetch(`${gateway.url}/readyz`)).json()) as { stale: boolean };
+          return b.stale ? undefined : true;
+        },
+        20_000,
+      );
     });
   });
 
@@ -346,10 +451,16 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
     const s = await startTestInferenceServer({ workerId: 'slow', model: MODEL, inferDelayMs: 500 });
     servers.push(s);
     await register('slow', s.address);
-    await until('slow worker routable', async () => {
-      const r = await infer(inferBody({ timeoutMs: 3000 }));
-      return r.res.status === 200 && r.res.headers.get('x-bottlenet-worker') === 'slow' ? true : undefined;
-    }, 20_000);
+    await until(
+      'slow worker routable',
+      async () => {
+        const r = await infer(inferBody({ timeoutMs: 3000 }));
+        return r.res.status === 200 && r.res.headers.get('x-bottlenet-worker') === 'slow'
+          ? true
+          : undefined;
+      },
+      20_000,
+    );
     const inFlight = infer(inferBody({ timeoutMs: 3000 }));
     await new Promise((r) => setTimeout(r, 100));
     const exit = gateway.process.stop();

@@ -17,7 +17,10 @@ import {
   type ManagedProcess,
   type RedisHandle,
 } from './harness/index.js';
-import { startTestInferenceServer, type TestInferenceServer } from './harness/test-inference-server.js';
+import {
+  startTestInferenceServer,
+  type TestInferenceServer,
+} from './harness/test-inference-server.js';
 
 const TTL_MS = 600;
 const PREFIX = 'lmtest:';
@@ -29,7 +32,11 @@ interface Summary {
   partitions: { partitionId: string; expectedCloudMs: number }[];
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn().catch(() => undefined);
@@ -96,9 +103,18 @@ describe('load monitor', { skip: redisSkipReason() }, () => {
       const v = await readSummary();
       return v?.healthyWorkers === 2 ? v : undefined;
     });
-    assert.deepEqual(s.workers.map((w) => w.id), ['a', 'b']);
+    assert.deepEqual(
+      s.workers.map((w) => w.id),
+      ['a', 'b'],
+    );
     assert.equal(s.loadLevel, 1);
-    assert.deepEqual(s.partitions.map((p) => [p.partitionId, p.expectedCloudMs]), [['cloud', 5], ['rb1', 2]]);
+    assert.deepEqual(
+      s.partitions.map((p) => [p.partitionId, p.expectedCloudMs]),
+      [
+        ['cloud', 5],
+        ['rb1', 2],
+      ],
+    );
     const hash = await client.hgetall(`${PREFIX}worker:a`);
     assert.equal(hash.address, a.address);
     assert.equal(hash.ready, '1');
@@ -129,14 +145,22 @@ describe('load monitor', { skip: redisSkipReason() }, () => {
 
   test('a self-registered worker joins; a dead worker disappears within two TTLs', async () => {
     await client.set(`${PREFIX}registry:c`, c.address, 'PX', 5000);
-    await until('worker c', async () => ((await readSummary())?.workers.some((w) => w.id === 'c') ? true : undefined));
+    await until('worker c', async () =>
+      (await readSummary())?.workers.some((w) => w.id === 'c') ? true : undefined,
+    );
     b.kill();
     const killedAt = Date.now();
-    await until('worker b gone from the summary and its hash expired', async () => {
-      const s = await readSummary();
-      const exists = await client.exists(`${PREFIX}worker:b`);
-      return s !== undefined && !s.workers.some((w) => w.id === 'b') && exists === 0 ? true : undefined;
-    }, 4 * TTL_MS);
+    await until(
+      'worker b gone from the summary and its hash expired',
+      async () => {
+        const s = await readSummary();
+        const exists = await client.exists(`${PREFIX}worker:b`);
+        return s !== undefined && !s.workers.some((w) => w.id === 'b') && exists === 0
+          ? true
+          : undefined;
+      },
+      4 * TTL_MS,
+    );
     const took = Date.now() - killedAt;
     assert.ok(took <= 2 * TTL_MS, `took ${String(took)} ms, TTL ${String(TTL_MS)} ms`);
   });
@@ -144,7 +168,11 @@ describe('load monitor', { skip: redisSkipReason() }, () => {
   test('a Redis outage does not crash the monitor; metrics and /readyz say so; it republishes after', async () => {
     await redis.kill();
     const metricsUrl = `http://127.0.0.1:${String(httpPort)}/metrics`;
-    await until('redis_up 0', async () => ((await (await fetch(metricsUrl)).text()).includes('bottlenet_load_monitor_redis_up 0') ? true : undefined));
+    await until('redis_up 0', async () =>
+      (await (await fetch(metricsUrl)).text()).includes('bottlenet_load_monitor_redis_up 0')
+        ? true
+        : undefined,
+    );
     assert.equal((await fetch(`http://127.0.0.1:${String(httpPort)}/readyz`)).status, 503);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(monitor.running, true);

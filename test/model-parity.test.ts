@@ -13,7 +13,12 @@ interface Manifest {
   name: string;
   input: { shape: [number, number, number]; mean: number[]; std: number[]; scale: number };
   full: { file: string };
-  partitions: { id: string; featureShape: number[]; head: { file: string }; tail: { file: string } }[];
+  partitions: {
+    id: string;
+    featureShape: number[];
+    head: { file: string };
+    tail: { file: string };
+  }[];
 }
 interface Reference {
   shape: [number, number, number, number];
@@ -30,7 +35,9 @@ function normalise(ref: Reference, m: Manifest): Float32Array {
     const ch = Math.floor(i / (h * w)) % c;
     // float32 maths, as PyTorch did: (p / 255 - mean) / std
     const x = Math.fround(ref.pixels[i]! / m.input.scale);
-    out[i] = Math.fround(Math.fround(x - Math.fround(m.input.mean[ch]!)) / Math.fround(m.input.std[ch]!));
+    out[i] = Math.fround(
+      Math.fround(x - Math.fround(m.input.mean[ch]!)) / Math.fround(m.input.std[ch]!),
+    );
   }
   return out;
 }
@@ -68,7 +75,10 @@ for (const repo of repos) {
     const ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as Reference;
     const input = new ort.Tensor('float32', normalise(ref, m), ref.shape);
     const full = await run(join(dir, m.full.file), 'input', input);
-    assert.ok(maxAbsDiff(full.data as Float32Array, ref.full.logits) < ref.tolerance, `${repo} full`);
+    assert.ok(
+      maxAbsDiff(full.data as Float32Array, ref.full.logits) < ref.tolerance,
+      `${repo} full`,
+    );
     for (const p of m.partitions) {
       const want = ref.partitions[p.id];
       assert.ok(want, `reference for partition ${p.id}`);

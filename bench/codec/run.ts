@@ -54,7 +54,8 @@ function buildHarness(): string {
   const src = join(here, 'harness.c');
   if (!existsSync(exe) || statSync(exe).mtimeMs < statSync(src).mtimeMs) {
     const r = spawnSync('gcc', ['-O2', '-o', exe, src, '-lturbojpeg'], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('bench codec: building the C harness failed (gcc, libturbojpeg0-dev)');
+    if (r.status !== 0)
+      throw new Error('bench codec: building the C harness failed (gcc, libturbojpeg0-dev)');
   }
   return exe;
 }
@@ -77,14 +78,24 @@ function imageCase(): Case {
         const v = 128 + 60 * Math.sin((x + c * 30) / 19) * Math.cos(y / 23) + 30 * (rnd() - 0.5);
         pixels[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v)));
       }
-  return { name: '224x224x3 image', pixels, width: w, height: h, channels: 3, quality: 90, iters: 12 };
+  return {
+    name: '224x224x3 image',
+    pixels,
+    width: w,
+    height: h,
+    channels: 3,
+    quality: 90,
+    iters: 12,
+  };
 }
 
 function writeCases(cases: Case[]): string {
   const parts: Buffer[] = [];
   for (const c of cases) {
     const head = Buffer.alloc(20);
-    [c.width, c.height, c.channels, c.quality, c.iters].forEach((v, i) => head.writeInt32LE(v, i * 4));
+    [c.width, c.height, c.channels, c.quality, c.iters].forEach((v, i) =>
+      head.writeInt32LE(v, i * 4),
+    );
     parts.push(head, Buffer.from(c.pixels));
   }
   const file = join(cache, 'cases.bin');
@@ -189,8 +200,12 @@ function main(): number {
     `codec bench: ${REPS} interleaved repetitions (C harness, then ours) of ${SAMPLES} short samples each; ` +
       'microseconds per encode+decode, min over all samples',
   );
-  out('(CPU = process CPU time, the ratio that is checked: it is robust to other load on a shared machine; wall beside it)');
-  out('case            | C cpu   | ours cpu | ratio cpu | C wall  | ours wall | ratio wall | C JPEG bytes | whole feature path cpu (ratio)');
+  out(
+    '(CPU = process CPU time, the ratio that is checked: it is robust to other load on a shared machine; wall beside it)',
+  );
+  out(
+    'case            | C cpu   | ours cpu | ratio cpu | C wall  | ours wall | ratio wall | C JPEG bytes | whole feature path cpu (ratio)',
+  );
   let worst = 0;
   let worstPipeline = 0;
   const f = (v: number, n = 7) => (v / 1000).toFixed(2).padStart(n);
@@ -207,10 +222,18 @@ function main(): number {
         `${(ow / cw).toFixed(2).padStart(10)} | ${String(cBytes[i]).padStart(12)} | ${f(pc)} (${(pc / cc).toFixed(2)})`,
     );
   });
-  out('ours = encodeJpegImage + decodeJpegImage on the same pixels as C (the tiled gray feature image at q20;');
-  out('       the image at 4:2:0, q90). C = tjCompress2 + tjDecompress2, same flags, handles reused.');
-  out('whole feature path = encodeFeatureFrame (quantize, tile, JPEG tables omitted, frame) + decodeFeatureFrameInto');
-  out(`       (untile, dequantize into a batch tensor); worst ratio to C's JPEG alone: ${worstPipeline.toFixed(2)} (informative)`);
+  out(
+    'ours = encodeJpegImage + decodeJpegImage on the same pixels as C (the tiled gray feature image at q20;',
+  );
+  out(
+    '       the image at 4:2:0, q90). C = tjCompress2 + tjDecompress2, same flags, handles reused.',
+  );
+  out(
+    'whole feature path = encodeFeatureFrame (quantize, tile, JPEG tables omitted, frame) + decodeFeatureFrameInto',
+  );
+  out(
+    `       (untile, dequantize into a batch tensor); worst ratio to C's JPEG alone: ${worstPipeline.toFixed(2)} (informative)`,
+  );
 
   // Bytes on the wire of a 1x28x28 feature at q20.
   const shape: FeatureShape = [1, 28, 28];
@@ -232,11 +255,16 @@ function main(): number {
       `compact full JPEG ${median(compactSizes)} (min ${minOf(compactSizes)}, max ${Math.max(...compactSizes)})`,
   );
   const vector = JSON.parse(
-    readFileSync(join(here, '../../packages/bottleneck-codec/vectors/feature-1x28x28.json'), 'utf8'),
+    readFileSync(
+      join(here, '../../packages/bottleneck-codec/vectors/feature-1x28x28.json'),
+      'utf8',
+    ),
   ) as { cases: { bits: number; inputF32LE: string }[] };
   const vcase = vector.cases.find((k) => k.bits === 8)!;
   const vraw = Buffer.from(vcase.inputF32LE, 'base64');
-  const vin = new Float32Array(vraw.buffer.slice(vraw.byteOffset, vraw.byteOffset + vraw.byteLength));
+  const vin = new Float32Array(
+    vraw.buffer.slice(vraw.byteOffset, vraw.byteOffset + vraw.byteLength),
+  );
   out(
     `  shared vector packages/bottleneck-codec/vectors/feature-1x28x28.json (8-bit case input): tables omitted ` +
       `${frameBytes(vin, 'abbreviated')}, full JPEG ${frameBytes(vin, 'full')}, compact full JPEG ${frameBytes(vin, 'compact')} bytes`,
@@ -262,7 +290,12 @@ function main(): number {
   // quantize + tile + untile + dequantize.
   let worstQtud = 0;
   const qtud: string[] = [];
-  for (const s of [[10, 7, 7], [5, 14, 14], [1, 28, 28], [2, 28, 28]] as FeatureShape[]) {
+  for (const s of [
+    [10, 7, 7],
+    [5, 14, 14],
+    [1, 28, 28],
+    [2, 28, 28],
+  ] as FeatureShape[]) {
     timeQtud(s, 2000);
     const t = minOf(Array.from({ length: REPS }, () => timeQtud(s, 5000).cpu)) / 1000;
     worstQtud = Math.max(worstQtud, t);
@@ -271,9 +304,18 @@ function main(): number {
   out(`quantize+tile+untile+dequantize (float32, 8 bits, CPU time): ${qtud.join(', ')}`);
 
   const checks: [string, boolean][] = [
-    [`encode+decode within ${LIMIT_RATIO}x of C for every shape (worst ${worst.toFixed(2)})`, worst <= LIMIT_RATIO],
-    [`1x28x28 q${QUALITY} frame <= ${LIMIT_BYTES} bytes with tables omitted (${bytes})`, bytes <= LIMIT_BYTES],
-    [`quantize+tile+untile+dequantize < ${LIMIT_QTUD_US} us (worst ${worstQtud.toFixed(2)})`, worstQtud < LIMIT_QTUD_US],
+    [
+      `encode+decode within ${LIMIT_RATIO}x of C for every shape (worst ${worst.toFixed(2)})`,
+      worst <= LIMIT_RATIO,
+    ],
+    [
+      `1x28x28 q${QUALITY} frame <= ${LIMIT_BYTES} bytes with tables omitted (${bytes})`,
+      bytes <= LIMIT_BYTES,
+    ],
+    [
+      `quantize+tile+untile+dequantize < ${LIMIT_QTUD_US} us (worst ${worstQtud.toFixed(2)})`,
+      worstQtud < LIMIT_QTUD_US,
+    ],
   ];
   for (const [what, ok] of checks) out(`${ok ? 'PASS' : 'FAIL'} ${what}`);
   out(`codec: worst_ratio=${worst.toFixed(2)} bytes_1x28x28=${bytes}`);

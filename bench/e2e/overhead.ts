@@ -11,11 +11,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { compileAgentConfig, loadHeldOut, percentile, startAgent, startMesh } from '@bottlenet/mobile-agent';
+import {
+  compileAgentConfig,
+  loadHeldOut,
+  percentile,
+  startAgent,
+  startMesh,
+} from '@bottlenet/mobile-agent';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const preferred = ['scenes-resnet50-slim', 'fmnist-resnet-small'];
-const modelName = process.env['E2E_MODEL'] ?? preferred.find((m) => existsSync(join(root, 'models', m, 'manifest.json')));
+const modelName =
+  process.env['E2E_MODEL'] ??
+  preferred.find((m) => existsSync(join(root, 'models', m, 'manifest.json')));
 if (modelName === undefined) throw new Error(`none of models/{${preferred.join(',')}} is present`);
 const modelDir = join(root, 'models', modelName);
 const rounds = Number(process.env['OVERHEAD_ROUNDS'] ?? 60);
@@ -41,7 +49,9 @@ try {
     const { images } = loadHeldOut(agent.model, root, 20);
     const splits = agent.model.partitions.map((p) => p.id);
     // warm-up: connections, JIT, the worker's sessions
-    for (let i = 0; i < 10; i++) for (const id of splits) await agent.classify(images[i % images.length]!, { force: id, topK: 1 });
+    for (let i = 0; i < 10; i++)
+      for (const id of splits)
+        await agent.classify(images[i % images.length]!, { force: id, topK: 1 });
     const overhead: number[] = [];
     const byPart = new Map<string, number[]>(splits.map((id) => [id, []]));
     const profile = process.env['OVERHEAD_PROFILE'];
@@ -70,12 +80,23 @@ try {
       inspector.disconnect();
     }
     const n = overhead.length;
-    log(`e2e-overhead: model ${agent.model.name}, ${net} link (paper model), ${rounds} rounds x ${splits.length} partitions`);
-    for (const [id, xs] of byPart) log(`e2e-overhead:   ${id.padEnd(5)} p50 ${percentile(xs, 0.5).toFixed(3)} ms  p90 ${percentile(xs, 0.9).toFixed(3)} ms`);
-    log(`e2e-overhead: agent process CPU per request ${((cpu.user + cpu.system) / 1000 / n).toFixed(3)} ms (all threads: session runs ${(sessionMs / n).toFixed(3)} ms wall, HTTP client, overhead)`);
+    log(
+      `e2e-overhead: model ${agent.model.name}, ${net} link (paper model), ${rounds} rounds x ${splits.length} partitions`,
+    );
+    for (const [id, xs] of byPart)
+      log(
+        `e2e-overhead:   ${id.padEnd(5)} p50 ${percentile(xs, 0.5).toFixed(3)} ms  p90 ${percentile(xs, 0.9).toFixed(3)} ms`,
+      );
+    log(
+      `e2e-overhead: agent process CPU per request ${((cpu.user + cpu.system) / 1000 / n).toFixed(3)} ms (all threads: session runs ${(sessionMs / n).toFixed(3)} ms wall, HTTP client, overhead)`,
+    );
     const p50 = percentile(overhead, 0.5);
-    log(`e2e-overhead: ${p50 < LIMIT_MS ? 'PASS' : 'FAIL'} agent_overhead_p50_ms ${p50.toFixed(3)} (limit < ${LIMIT_MS})`);
-    log(`e2e-overhead: agent_overhead_p50_ms=${p50.toFixed(3)} p90_ms=${percentile(overhead, 0.9).toFixed(3)} requests=${n}`);
+    log(
+      `e2e-overhead: ${p50 < LIMIT_MS ? 'PASS' : 'FAIL'} agent_overhead_p50_ms ${p50.toFixed(3)} (limit < ${LIMIT_MS})`,
+    );
+    log(
+      `e2e-overhead: agent_overhead_p50_ms=${p50.toFixed(3)} p90_ms=${percentile(overhead, 0.9).toFixed(3)} requests=${n}`,
+    );
   } finally {
     await running.close();
   }

@@ -25,23 +25,32 @@ import {
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const preferred = ['scenes-resnet50-slim', 'fmnist-resnet-small'];
-const modelName = process.env['E2E_MODEL'] ?? preferred.find((m) => existsSync(join(root, 'models', m, 'manifest.json')));
+const modelName =
+  process.env['E2E_MODEL'] ??
+  preferred.find((m) => existsSync(join(root, 'models', m, 'manifest.json')));
 if (modelName === undefined) throw new Error(`none of models/{${preferred.join(',')}} is present`);
 const modelDir = join(root, 'models', modelName);
 const nImages = Number(process.env['E2E_IMAGES'] ?? 40);
 // Accuracy needs far more images than timing: on 40 images one error is 2.5 points, the size of the limit.
 // Default: the test images the manifest's accuracies were measured on (its testSamples), else 1000.
-const manifestTestSamples = (JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8')) as { testSamples?: number }).testSamples;
+const manifestTestSamples = (
+  JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8')) as { testSamples?: number }
+).testSamples;
 const nAccImages = Number(process.env['E2E_ACC_IMAGES'] ?? manifestTestSamples ?? 1000);
 const slowdown = Number(process.env['E2E_SLOWDOWN'] ?? 1);
 const LIMITS = { latencyGain: 10, energyGain: 10, accLossPts: 2, overheadMs: 0.3 };
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 
-if (modelName !== preferred[0]) log(`e2e: NOTE models/${preferred[0]} is not present; measuring models/${modelName} instead`);
+if (modelName !== preferred[0])
+  log(`e2e: NOTE models/${preferred[0]} is not present; measuring models/${modelName} instead`);
 const t0 = Date.now();
 const mesh = await startMesh({ repoRoot: root, modelDirs: [modelDir], workers: 2 });
-log(`e2e: device = this host's CPU${slowdown > 1 ? ` emulated ${slowdown}x slower` : ''}; the cloud tier shares the same CPU`);
-log(`e2e: mesh up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${mesh.redisKind}, 2 workers, load monitor, gateway ${mesh.gatewayUrl})`);
+log(
+  `e2e: device = this host's CPU${slowdown > 1 ? ` emulated ${slowdown}x slower` : ''}; the cloud tier shares the same CPU`,
+);
+log(
+  `e2e: mesh up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${mesh.redisKind}, 2 workers, load monitor, gateway ${mesh.gatewayUrl})`,
+);
 
 interface Row {
   net: string;
@@ -56,29 +65,65 @@ const accuracy = new Map<string, number>();
 try {
   for (const linkModel of ['paper', 'rtt'] as const) {
     for (const net of ['3g', '4g', 'wifi'] as const) {
-      const base = { modelRepo: modelDir, gatewayUrl: mesh.gatewayUrl, apiToken: mesh.apiKey, logLevel: 'silent', deviceId: `bench-${net}`, link: { preset: net, emulate: true, model: linkModel }, emulation: { deviceSlowdown: slowdown }, control: { measureMobileLoad: false } };
-      const agentL: RunningAgent = await startAgent(compileAgentConfig({ ...base, objective: 'latency' }));
-      const agentE: RunningAgent = await startAgent(compileAgentConfig({ ...base, objective: 'energy' }));
+      const base = {
+        modelRepo: modelDir,
+        gatewayUrl: mesh.gatewayUrl,
+        apiToken: mesh.apiKey,
+        logLevel: 'silent',
+        deviceId: `bench-${net}`,
+        link: { preset: net, emulate: true, model: linkModel },
+        emulation: { deviceSlowdown: slowdown },
+        control: { measureMobileLoad: false },
+      };
+      const agentL: RunningAgent = await startAgent(
+        compileAgentConfig({ ...base, objective: 'latency' }),
+      );
+      const agentE: RunningAgent = await startAgent(
+        compileAgentConfig({ ...base, objective: 'energy' }),
+      );
       try {
         const { images, labels, source } = loadHeldOut(agentL.agent.model, root, nImages);
-        if (rows.length === 0) log(`e2e: model ${agentL.agent.model.name}@${agentL.agent.model.version}, ${images.length} ${source} per candidate`);
+        if (rows.length === 0)
+          log(
+            `e2e: model ${agentL.agent.model.name}@${agentL.agent.model.version}, ${images.length} ${source} per candidate`,
+          );
         // warm the path (connections, worker sessions), then plan again with real measurements
         for (const img of images.slice(0, 5)) await agentL.agent.classify(img, { force: 'cloud' });
         await agentL.agent.replan('bench');
         await agentE.agent.replan('bench');
-        const chosenLatency = agentL.agent.status()['pending'] as string | undefined ?? (agentL.agent.status()['candidate'] as string);
-        const chosenEnergy = agentE.agent.status()['pending'] as string | undefined ?? (agentE.agent.status()['candidate'] as string);
+        const chosenLatency =
+          (agentL.agent.status()['pending'] as string | undefined) ??
+          (agentL.agent.status()['candidate'] as string);
+        const chosenEnergy =
+          (agentE.agent.status()['pending'] as string | undefined) ??
+          (agentE.agent.status()['candidate'] as string);
         const stats = new Map<string, CandidateStats>();
-        const preds = (agentL.agent.status()['predictions'] as { id: string; kind: string; latencyMs: number }[] | undefined) ?? [];
-        const bestSplit = preds.filter((p) => p.kind === 'split').sort((a, b) => a.latencyMs - b.latencyMs)[0]?.id;
-        for (const c of new Set(['cloud', chosenLatency, chosenEnergy, ...(bestSplit === undefined ? [] : [bestSplit]), 'mobile'])) {
+        const preds =
+          (agentL.agent.status()['predictions'] as
+            { id: string; kind: string; latencyMs: number }[] | undefined) ?? [];
+        const bestSplit = preds
+          .filter((p) => p.kind === 'split')
+          .sort((a, b) => a.latencyMs - b.latencyMs)[0]?.id;
+        for (const c of new Set([
+          'cloud',
+          chosenLatency,
+          chosenEnergy,
+          ...(bestSplit === undefined ? [] : [bestSplit]),
+          'mobile',
+        ])) {
           const s = await measureCandidate(agentL.agent, c, images, labels);
-          if (c !== 'cloud' && c !== 'mobile') overheads.push(...s.results.filter((r) => r.answeredBy === 'cloud').map((r) => r.overheadMs));
+          if (c !== 'cloud' && c !== 'mobile')
+            overheads.push(
+              ...s.results.filter((r) => r.answeredBy === 'cloud').map((r) => r.overheadMs),
+            );
           stats.set(c, s);
         }
         rows.push({ net, linkModel, chosenLatency, chosenEnergy, stats });
-        const f = (s: CandidateStats): string => `${s.candidate.padEnd(6)} p50 ${s.latencyP50Ms.toFixed(1).padStart(7)} ms  ${s.energyMeanMj.toFixed(1).padStart(7)} mJ  ${s.bytesMean.toFixed(0).padStart(6)} B  acc ${(s.accuracy * 100).toFixed(1)}%${s.fallbacks > 0 ? `  (${s.fallbacks} fallbacks)` : ''}`;
-        log(`e2e: [${linkModel} link] ${net}: chose ${chosenLatency} (latency) / ${chosenEnergy} (energy)`);
+        const f = (s: CandidateStats): string =>
+          `${s.candidate.padEnd(6)} p50 ${s.latencyP50Ms.toFixed(1).padStart(7)} ms  ${s.energyMeanMj.toFixed(1).padStart(7)} mJ  ${s.bytesMean.toFixed(0).padStart(6)} B  acc ${(s.accuracy * 100).toFixed(1)}%${s.fallbacks > 0 ? `  (${s.fallbacks} fallbacks)` : ''}`;
+        log(
+          `e2e: [${linkModel} link] ${net}: chose ${chosenLatency} (latency) / ${chosenEnergy} (energy)`,
+        );
         for (const s of stats.values()) log(`e2e:    ${f(s)}`);
       } finally {
         await agentL.close();
@@ -89,7 +134,14 @@ try {
   // Accuracy of cloud-only and of every candidate any agent chose, through the same mesh, on nAccImages
   // held-out images; the link does not change answers, so this agent sends without emulation, 8 at a time.
   const agentA: RunningAgent = await startAgent(
-    compileAgentConfig({ modelRepo: modelDir, gatewayUrl: mesh.gatewayUrl, apiToken: mesh.apiKey, logLevel: 'silent', deviceId: 'bench-accuracy', control: { measureMobileLoad: false, requestTimeoutMs: 30000 } }),
+    compileAgentConfig({
+      modelRepo: modelDir,
+      gatewayUrl: mesh.gatewayUrl,
+      apiToken: mesh.apiKey,
+      logLevel: 'silent',
+      deviceId: 'bench-accuracy',
+      control: { measureMobileLoad: false, requestTimeoutMs: 30000 },
+    }),
   );
   try {
     const { images, labels } = loadHeldOut(agentA.agent.model, root, nAccImages);
@@ -105,8 +157,13 @@ try {
       };
       await Promise.all(Array.from({ length: 8 }, worker));
       accuracy.set(c, correct / images.length);
-      const manifestAcc = c === 'cloud' || c === 'mobile' ? agentA.agent.model.baselineAccuracy : agentA.agent.model.partitions.find((p) => p.id === c)?.accuracy;
-      log(`e2e: accuracy ${c.padEnd(6)} ${(100 * accuracy.get(c)!).toFixed(2)}% on ${images.length} held-out images (manifest ${manifestAcc === undefined ? '-' : (100 * manifestAcc).toFixed(2)}%)`);
+      const manifestAcc =
+        c === 'cloud' || c === 'mobile'
+          ? agentA.agent.model.baselineAccuracy
+          : agentA.agent.model.partitions.find((p) => p.id === c)?.accuracy;
+      log(
+        `e2e: accuracy ${c.padEnd(6)} ${(100 * accuracy.get(c)!).toFixed(2)}% on ${images.length} held-out images (manifest ${manifestAcc === undefined ? '-' : (100 * manifestAcc).toFixed(2)}%)`,
+      );
     }
   } finally {
     await agentA.close();
@@ -115,14 +172,19 @@ try {
   await mesh.stop();
 }
 
-const get = (net: string, lm: string): Row => rows.find((r) => r.net === net && r.linkModel === lm)!;
+const get = (net: string, lm: string): Row =>
+  rows.find((r) => r.net === net && r.linkModel === lm)!;
 log('e2e: summary (gain = cloud-only / BottleNet choice; accuracy loss vs cloud-only, points)');
-log(`e2e: link   net   latency_gain  energy_gain  acc_loss_pts  bytes cloud->chosen  (accuracy here on ${nImages} images; the limit uses ${nAccImages})`);
+log(
+  `e2e: link   net   latency_gain  energy_gain  acc_loss_pts  bytes cloud->chosen  (accuracy here on ${nImages} images; the limit uses ${nAccImages})`,
+);
 for (const r of rows) {
   const cloud = r.stats.get('cloud')!;
   const l = r.stats.get(r.chosenLatency)!;
   const e = r.stats.get(r.chosenEnergy)!;
-  log(`e2e: ${r.linkModel.padEnd(6)} ${r.net.padEnd(5)} ${(cloud.latencyP50Ms / l.latencyP50Ms).toFixed(2).padStart(12)} ${(cloud.energyMeanMj / e.energyMeanMj).toFixed(2).padStart(12)} ${((cloud.accuracy - l.accuracy) * 100).toFixed(2).padStart(13)}  ${cloud.bytesMean.toFixed(0)} -> ${l.bytesMean.toFixed(0)}`);
+  log(
+    `e2e: ${r.linkModel.padEnd(6)} ${r.net.padEnd(5)} ${(cloud.latencyP50Ms / l.latencyP50Ms).toFixed(2).padStart(12)} ${(cloud.energyMeanMj / e.energyMeanMj).toFixed(2).padStart(12)} ${((cloud.accuracy - l.accuracy) * 100).toFixed(2).padStart(13)}  ${cloud.bytesMean.toFixed(0)} -> ${l.bytesMean.toFixed(0)}`,
+  );
 }
 const r3 = get('3g', 'paper');
 const cloud3 = r3.stats.get('cloud')!;
@@ -134,9 +196,28 @@ const accLoss = Math.max(
   (accuracy.get('cloud')! - accuracy.get(r3.chosenEnergy)!) * 100,
 );
 const overhead = percentile(overheads, 0.5);
-const check = (name: string, ok: boolean, detail: string): void => log(`e2e: ${ok ? 'PASS' : 'FAIL'} ${name} ${detail}`);
-check('latency_gain_3g', latencyGain >= LIMITS.latencyGain, `${latencyGain.toFixed(2)} (limit >= ${LIMITS.latencyGain})`);
-check('energy_gain_3g', energyGain >= LIMITS.energyGain, `${energyGain.toFixed(2)} (limit >= ${LIMITS.energyGain})`);
-check('acc_loss_pts', accLoss <= LIMITS.accLossPts, `${accLoss.toFixed(2)} for ${r3.chosenLatency} / ${r3.chosenEnergy} on ${nAccImages} images (limit <= ${LIMITS.accLossPts})`);
-check('agent_overhead_p50_ms', overhead < LIMITS.overheadMs, `${overhead.toFixed(3)} over ${overheads.length} split requests (limit < ${LIMITS.overheadMs})`);
-log(`e2e: latency_gain_3g=${latencyGain.toFixed(2)} energy_gain_3g=${energyGain.toFixed(2)} acc_loss_pts=${accLoss.toFixed(2)} agent_overhead_p50_ms=${overhead.toFixed(3)}`);
+const check = (name: string, ok: boolean, detail: string): void =>
+  log(`e2e: ${ok ? 'PASS' : 'FAIL'} ${name} ${detail}`);
+check(
+  'latency_gain_3g',
+  latencyGain >= LIMITS.latencyGain,
+  `${latencyGain.toFixed(2)} (limit >= ${LIMITS.latencyGain})`,
+);
+check(
+  'energy_gain_3g',
+  energyGain >= LIMITS.energyGain,
+  `${energyGain.toFixed(2)} (limit >= ${LIMITS.energyGain})`,
+);
+check(
+  'acc_loss_pts',
+  accLoss <= LIMITS.accLossPts,
+  `${accLoss.toFixed(2)} for ${r3.chosenLatency} / ${r3.chosenEnergy} on ${nAccImages} images (limit <= ${LIMITS.accLossPts})`,
+);
+check(
+  'agent_overhead_p50_ms',
+  overhead < LIMITS.overheadMs,
+  `${overhead.toFixed(3)} over ${overheads.length} split requests (limit < ${LIMITS.overheadMs})`,
+);
+log(
+  `e2e: latency_gain_3g=${latencyGain.toFixed(2)} energy_gain_3g=${energyGain.toFixed(2)} acc_loss_pts=${accLoss.toFixed(2)} agent_overhead_p50_ms=${overhead.toFixed(3)}`,
+);

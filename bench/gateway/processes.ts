@@ -16,8 +16,19 @@ export interface Child {
 const children: Child[] = [];
 
 /** Starts `command args` and resolves with the first stdout/stderr match of `ready`. */
-export async function start(name: string, command: string, args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 60_000): Promise<{ proc: Child; match: RegExpMatchArray }> {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function start(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs = 60_000,
+): Promise<{ proc: Child; match: RegExpMatchArray }> {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const proc: Child = {
@@ -34,7 +45,10 @@ export async function start(name: string, command: string, args: string[], env: 
   };
   children.push(proc);
   const match = await new Promise<RegExpMatchArray>((resolveMatch, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready in ${String(timeoutMs)} ms:\n${out.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} not ready in ${String(timeoutMs)} ms:\n${out.slice(-2000)}`)),
+      timeoutMs,
+    );
     const onData = (d: Buffer): void => {
       out += d.toString();
       const m = ready.exec(out);

@@ -39,38 +39,65 @@ function percentile(xs: number[], p: number): number {
 }
 
 async function main(): Promise<number> {
-  if (!existsSync(join(MODEL_DIR, 'manifest.json'))) throw new Error(`no model repository at ${MODEL_DIR}`);
+  if (!existsSync(join(MODEL_DIR, 'manifest.json')))
+    throw new Error(`no model repository at ${MODEL_DIR}`);
   const redisPort = await freePort();
-  await start('redis', '/usr/bin/redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, /Ready to accept connections/);
+  await start(
+    'redis',
+    '/usr/bin/redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {},
+    /Ready to accept connections/,
+  );
   const redisUrl = `redis://127.0.0.1:${String(redisPort)}`;
   const worker = await start(
     'worker',
     process.execPath,
     tsx('services/cloud-worker/src/main.ts'),
-    { WORKER_ID: 'bench-w1', WORKER_MODELS: MODEL_DIR, WORKER_GRPC_HOST: '127.0.0.1', WORKER_GRPC_PORT: '0', WORKER_METRICS_ENABLED: 'false', WORKER_INTRA_OP_THREADS: '1' },
+    {
+      WORKER_ID: 'bench-w1',
+      WORKER_MODELS: MODEL_DIR,
+      WORKER_GRPC_HOST: '127.0.0.1',
+      WORKER_GRPC_PORT: '0',
+      WORKER_METRICS_ENABLED: 'false',
+      WORKER_INTRA_OP_THREADS: '1',
+    },
     /"grpcPort":(\d+)[^\n]*"msg":"worker SERVING"/,
   );
   const workerAddress = `127.0.0.1:${worker.match[1]!}`;
   await start(
     'load-monitor',
     process.execPath,
-    tsx('services/load-monitor/src/main.ts', ['--config', writeJson('monitor', { redis: { url: redisUrl }, discovery: { static: [workerAddress] }, http: { host: '127.0.0.1', port: 0 } })]),
+    tsx('services/load-monitor/src/main.ts', [
+      '--config',
+      writeJson('monitor', {
+        redis: { url: redisUrl },
+        discovery: { static: [workerAddress] },
+        http: { host: '127.0.0.1', port: 0 },
+      }),
+    ]),
     {},
     /"msg":"load monitor listening"/,
   );
-  const pin = existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', ['-c', '1']] as const : undefined;
+  const pin = existsSync('/usr/bin/taskset')
+    ? (['/usr/bin/taskset', ['-c', '1']] as const)
+    : undefined;
   const profDir = process.env.BENCH_GATEWAY_CPU_PROF;
-  const profArgs = profDir === undefined || profDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
-  const gwArgs = [...profArgs, ...tsx('services/gateway/src/main.ts', [
-    '--config',
-    writeJson('gateway', {
-      listen: { host: '127.0.0.1', port: 0 },
-      redis: { url: redisUrl },
-      apiKeys: [{ name: 'bench', key: KEY, ratePerSecond: 10_000_000 }],
-      modelDirs: [MODEL_DIR],
-      logLevel: 'info',
-    }),
-  ])];
+  const profArgs =
+    profDir === undefined || profDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
+  const gwArgs = [
+    ...profArgs,
+    ...tsx('services/gateway/src/main.ts', [
+      '--config',
+      writeJson('gateway', {
+        listen: { host: '127.0.0.1', port: 0 },
+        redis: { url: redisUrl },
+        apiKeys: [{ name: 'bench', key: KEY, ratePerSecond: 10_000_000 }],
+        modelDirs: [MODEL_DIR],
+        logLevel: 'info',
+      }),
+    ]),
+  ];
   const gateway = await start(
     'gateway',
     pin ? pin[0] : process.execPath,
@@ -80,7 +107,13 @@ async function main(): Promise<number> {
   );
   const gwUrl = `http://127.0.0.1:${gateway.match[1]!}`;
   const baseArgs = tsx('bench/gateway/baseline-server.ts');
-  const baseline = await start('baseline', pin ? pin[0] : process.execPath, pin ? [...pin[1], process.execPath, ...baseArgs] : baseArgs, {}, /baseline listening (\d+)/);
+  const baseline = await start(
+    'baseline',
+    pin ? pin[0] : process.execPath,
+    pin ? [...pin[1], process.execPath, ...baseArgs] : baseArgs,
+    {},
+    /baseline listening (\d+)/,
+  );
   const baseUrl = `http://127.0.0.1:${baseline.match[1]!}`;
   for (let i = 0; ; i++) {
     const r = (await (await fetch(`${gwUrl}/readyz`)).json()) as { workers: number };
@@ -91,17 +124,37 @@ async function main(): Promise<number> {
 
   // --- /v1/infer overhead ---------------------------------------------------------------------------
   const features = new Float32Array(14 * 14).map((_, i) => Math.abs(Math.sin(i * 0.37)) * 3);
-  const frame = Buffer.from(encodeFeatureFrame(features, [1, 14, 14], { codec: 'jpeg', quality: 20, bits: 8, omitTables: true }));
-  const request: InferRequest = { model: 'fmnist-tiny', version: '', partitionId: 'rb1', payload: { $case: 'featureFrame', featureFrame: frame }, timeoutMs: 5000, requestId: '', topK: 5 };
+  const frame = Buffer.from(
+    encodeFeatureFrame(features, [1, 14, 14], {
+      codec: 'jpeg',
+      quality: 20,
+      bits: 8,
+      omitTables: true,
+    }),
+  );
+  const request: InferRequest = {
+    model: 'fmnist-tiny',
+    version: '',
+    partitionId: 'rb1',
+    payload: { $case: 'featureFrame', featureFrame: frame },
+    timeoutMs: 5000,
+    requestId: '',
+    topK: 5,
+  };
   const body = Buffer.from(InferRequest.encode(request).finish());
   const grpc = new InferenceServiceClient(workerAddress, credentials.createInsecure());
   const direct = (): Promise<number> =>
     new Promise((res, rej) => {
       const t0 = performance.now();
-      grpc.infer(request, new Metadata(), { deadline: Date.now() + 5000 }, (err: ServiceError | null, reply?: InferReply) => {
-        if (err !== null || reply === undefined) rej(err ?? new Error('no reply'));
-        else res(performance.now() - t0);
-      });
+      grpc.infer(
+        request,
+        new Metadata(),
+        { deadline: Date.now() + 5000 },
+        (err: ServiceError | null, reply?: InferReply) => {
+          if (err !== null || reply === undefined) rej(err ?? new Error('no reply'));
+          else res(performance.now() - t0);
+        },
+      );
     });
   const http = new Client(gwUrl, { pipelining: 1 });
   const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-protobuf' };
@@ -109,7 +162,8 @@ async function main(): Promise<number> {
     const t0 = performance.now();
     const r = await http.request({ path: '/v1/infer', method: 'POST', headers, body });
     const bytes = Buffer.from(await r.body.arrayBuffer());
-    if (r.statusCode !== 200) throw new Error(`gateway answered ${String(r.statusCode)}: ${bytes.toString()}`);
+    if (r.statusCode !== 200)
+      throw new Error(`gateway answered ${String(r.statusCode)}: ${bytes.toString()}`);
     InferReply.decode(bytes); // the caller decodes the same reply as the direct caller does
     return performance.now() - t0;
   };
@@ -145,11 +199,21 @@ async function main(): Promise<number> {
   const p50d = percentile(dms, 50);
   const p50g = percentile(gms, 50);
   const added = p50g - p50d;
-  log(`infer direct   p50=${p50d.toFixed(3)} ms p99=${percentile(dms, 99).toFixed(3)} ms (n=${String(dms.length)})`);
-  log(`infer gateway  p50=${p50g.toFixed(3)} ms p99=${percentile(gms, 99).toFixed(3)} ms (n=${String(gms.length)})`);
-  log(`calibration: bare node:http round trip with the same body p50=${percentile(bms, 50).toFixed(3)} ms (the HTTP hop alone; the gateway adds this hop by design)`);
-  log(`gateway CPU per /v1/infer: ${((gwCpu / gms.length) * 1e6).toFixed(0)} us (user+system, whole process); bare node:http CPU per request: ${((baseCpu / bms.length) * 1e6).toFixed(0)} us`);
-  log(`added_p50_ms=${added.toFixed(3)} limit < ${String(LIMITS.addedP50Ms)} -> ${added < LIMITS.addedP50Ms ? 'ok' : 'FAIL'}`);
+  log(
+    `infer direct   p50=${p50d.toFixed(3)} ms p99=${percentile(dms, 99).toFixed(3)} ms (n=${String(dms.length)})`,
+  );
+  log(
+    `infer gateway  p50=${p50g.toFixed(3)} ms p99=${percentile(gms, 99).toFixed(3)} ms (n=${String(gms.length)})`,
+  );
+  log(
+    `calibration: bare node:http round trip with the same body p50=${percentile(bms, 50).toFixed(3)} ms (the HTTP hop alone; the gateway adds this hop by design)`,
+  );
+  log(
+    `gateway CPU per /v1/infer: ${((gwCpu / gms.length) * 1e6).toFixed(0)} us (user+system, whole process); bare node:http CPU per request: ${((baseCpu / bms.length) * 1e6).toFixed(0)} us`,
+  );
+  log(
+    `added_p50_ms=${added.toFixed(3)} limit < ${String(LIMITS.addedP50Ms)} -> ${added < LIMITS.addedP50Ms ? 'ok' : 'FAIL'}`,
+  );
   await http.close();
   await baseHttp.close();
   grpc.close();
@@ -159,17 +223,42 @@ async function main(): Promise<number> {
     agentId: 'bench',
     model: 'fmnist-tiny',
     uplink: { bandwidthMbps: 5.85, rttMs: 20, network: '4g' },
-    mobile: { load: 0.2, profiles: [{ candidateId: 'rb1', mobileMs: 1.2, powerMw: 4000 }, { candidateId: 'mobile', mobileMs: 3.5, powerMw: 4500 }] },
+    mobile: {
+      load: 0.2,
+      profiles: [
+        { candidateId: 'rb1', mobileMs: 1.2, powerMw: 4000 },
+        { candidateId: 'mobile', mobileMs: 3.5, powerMw: 4500 },
+      ],
+    },
     objective: 'OBJECTIVE_LATENCY',
     currentCandidateId: 'rb1',
   });
-  const check = await fetch(`${gwUrl}/v1/plan`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: planBody });
-  if (check.status !== 200) throw new Error(`plan answered ${String(check.status)}: ${await check.text()}`);
-  const planned = (await check.json()) as { chosen: { candidateId: string }; candidates: unknown[] };
-  log(`plan: chosen ${planned.chosen.candidateId} of ${String(planned.candidates.length)} candidates`);
-  const base = await autocannon({ url: baseUrl, method: 'POST', headers: { 'content-type': 'application/json' }, body: planBody, connections: CONNECTIONS, duration: SECONDS });
+  const check = await fetch(`${gwUrl}/v1/plan`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: planBody,
+  });
+  if (check.status !== 200)
+    throw new Error(`plan answered ${String(check.status)}: ${await check.text()}`);
+  const planned = (await check.json()) as {
+    chosen: { candidateId: string };
+    candidates: unknown[];
+  };
+  log(
+    `plan: chosen ${planned.chosen.candidateId} of ${String(planned.candidates.length)} candidates`,
+  );
+  const base = await autocannon({
+    url: baseUrl,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: planBody,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+  });
   const baseRps = base.requests.total / (base.duration || SECONDS);
-  log(`calibration: bare node:http on the same core: ${baseRps.toFixed(0)} req/s (the ceiling of any Node HTTP service here, now)`);
+  log(
+    `calibration: bare node:http on the same core: ${baseRps.toFixed(0)} req/s (the ceiling of any Node HTTP service here, now)`,
+  );
   const planCpu0 = cpuSeconds(gwPid);
   const result = await autocannon({
     url: `${gwUrl}/v1/plan`,
@@ -182,11 +271,17 @@ async function main(): Promise<number> {
   const planCpu = cpuSeconds(gwPid) - planCpu0;
   const rps = result.requests.total / (result.duration || SECONDS);
   const cpuUs = (planCpu / Math.max(1, result.requests.total)) * 1e6;
-  log(`gateway CPU per /v1/plan: ${cpuUs.toFixed(0)} us -> ${(1e6 / cpuUs).toFixed(0)} req/s per fully available core; load average now ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on this machine`);
+  log(
+    `gateway CPU per /v1/plan: ${cpuUs.toFixed(0)} us -> ${(1e6 / cpuUs).toFixed(0)} req/s per fully available core; load average now ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on this machine`,
+  );
   const non2xx = result.non2xx + result.errors;
-  log(`plan: ${String(result.requests.total)} requests in ${String(result.duration)} s, ${String(non2xx)} errors/non-2xx, p50 ${String(result.latency.p50)} ms, gateway pinned to one core: ${pin ? 'yes (taskset -c 1)' : 'no (taskset missing)'}`);
+  log(
+    `plan: ${String(result.requests.total)} requests in ${String(result.duration)} s, ${String(non2xx)} errors/non-2xx, p50 ${String(result.latency.p50)} ms, gateway pinned to one core: ${pin ? 'yes (taskset -c 1)' : 'no (taskset missing)'}`,
+  );
   log(`plan_rps / bare node:http = ${(rps / baseRps).toFixed(2)}`);
-  log(`plan_rps=${rps.toFixed(0)} limit >= ${String(LIMITS.planRps)} -> ${rps >= LIMITS.planRps ? 'ok' : 'FAIL'}`);
+  log(
+    `plan_rps=${rps.toFixed(0)} limit >= ${String(LIMITS.planRps)} -> ${rps >= LIMITS.planRps ? 'ok' : 'FAIL'}`,
+  );
   const ok = added < LIMITS.addedP50Ms && rps >= LIMITS.planRps && non2xx === 0;
   log(`gateway: added_p50_ms=${added.toFixed(3)} plan_rps=${rps.toFixed(0)}`);
   return ok ? 0 : 1;
@@ -198,7 +293,9 @@ main()
     process.exit(code);
   })
   .catch(async (err: unknown) => {
-    process.stderr.write(`bench:gateway failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `bench:gateway failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     await stopAll();
     process.exit(1);
   });

@@ -2,7 +2,8 @@ import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import { InferReply, InferRequest } from '@bottlenet/protocol';
 
 const INFER_PATH = '/bottlenet.v1.InferenceService/Infer';
-const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_TE } = constants;
+const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_TE } =
+  constants;
 
 /** A request serialised once, in gRPC's length-prefixed framing (flag byte, 4-byte big-endian length). */
 export function frameRequest(req: InferRequest): Buffer {

@@ -27,7 +27,10 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 const ROOT = resolve(new URL('.', import.meta.url).pathname, '../..');
 const HEADLINE_DIR = resolve(ROOT, process.env.BENCH_WORKER_MODEL ?? 'models/scenes-resnet50-slim');
-const TABLE_DIRS = (process.env.BENCH_WORKER_MODELS ?? 'models/fmnist-tiny,models/fmnist-resnet-small,models/scenes-resnet50-slim')
+const TABLE_DIRS = (
+  process.env.BENCH_WORKER_MODELS ??
+  'models/fmnist-tiny,models/fmnist-resnet-small,models/scenes-resnet50-slim'
+)
   .split(',')
   .map((d) => resolve(ROOT, d.trim()));
 const SECONDS = Number(process.env.BENCH_WORKER_SECONDS ?? 3);
@@ -38,7 +41,9 @@ const CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 2 * MAX_BATCH
 const CLIENT_KIND = process.env.BENCH_WORKER_CLIENT === 'grpc-js' ? 'grpc-js' : 'h2';
 const COMPUTE_THREADS = process.env.BENCH_WORKER_COMPUTE_THREADS ?? '1';
 /** Extra node flags for the worker processes, e.g. `--max-semi-space-size=32` (docs/cloud-worker.md). */
-const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '')
+  .split(' ')
+  .filter((a) => a !== '');
 const CHANNELS = 4;
 const SAMPLES = 512;
 const LIMITS = { ortRatio: 0.85, batchingGain: 3, addedP50Ms: 0.5 };
@@ -59,7 +64,12 @@ interface Saturation {
 }
 
 /** Closed-loop load: CONCURRENCY callers on CHANNELS connections; counts the measured window only. */
-async function saturate(worker: WorkerProcess, model: string, partitionId: string, frames: readonly Uint8Array[]): Promise<Saturation> {
+async function saturate(
+  worker: WorkerProcess,
+  model: string,
+  partitionId: string,
+  frames: readonly Uint8Array[],
+): Promise<Saturation> {
   const address = `127.0.0.1:${worker.port}`;
   const requests: InferRequest[] = frames.map((f) => ({
     model,
@@ -78,7 +88,10 @@ async function saturate(worker: WorkerProcess, model: string, partitionId: strin
     call = (i, ch) => clients[ch]!.infer(framed[i % framed.length]!);
     close = () => clients.forEach((c) => c.close());
   } else {
-    const clients = Array.from({ length: CHANNELS }, () => new WorkerClient(address, { 'grpc.use_local_subchannel_pool': 1 }));
+    const clients = Array.from(
+      { length: CHANNELS },
+      () => new WorkerClient(address, { 'grpc.use_local_subchannel_pool': 1 }),
+    );
     call = (i, ch) => clients[ch]!.infer(requests[i % requests.length]!);
     close = () => clients.forEach((c) => c.close());
   }
@@ -92,7 +105,10 @@ async function saturate(worker: WorkerProcess, model: string, partitionId: strin
   let cpu0: CpuSample | undefined;
   let cpu1: CpuSample | undefined;
   const pid = worker.child.pid!;
-  const marks = [setTimeout(() => (cpu0 = cpuNow(pid)), measureFrom - t0), setTimeout(() => (cpu1 = cpuNow(pid)), end - t0)];
+  const marks = [
+    setTimeout(() => (cpu0 = cpuNow(pid)), measureFrom - t0),
+    setTimeout(() => (cpu1 = cpuNow(pid)), end - t0),
+  ];
   const loop = async (ch: number): Promise<void> => {
     while (performance.now() < end) {
       const r = await call(next++, ch);
@@ -138,7 +154,11 @@ function statCpu(path: string): number {
 /** CPU seconds of process `pid` (all threads; its JS thread alone) and of this process. */
 function cpuNow(pid: number): CpuSample {
   const self = process.cpuUsage();
-  return { worker: statCpu(`/proc/${pid}/stat`), jsThread: statCpu(`/proc/${pid}/task/${pid}/stat`), client: (self.user + self.system) / 1e6 };
+  return {
+    worker: statCpu(`/proc/${pid}/stat`),
+    jsThread: statCpu(`/proc/${pid}/task/${pid}/stat`),
+    client: (self.user + self.system) / 1e6,
+  };
 }
 
 /** onnxruntime-node alone: the same tail file and session options (1 intra-op thread), given batch sizes. */
@@ -150,8 +170,16 @@ class RawOrt {
     private readonly features: readonly Float32Array[],
   ) {}
 
-  static async open(repo: ModelRepository, partitionId: string, features: readonly Float32Array[]): Promise<RawOrt> {
-    const opened = await openSession(repo, { partition: partitionId, part: 'tail' }, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  static async open(
+    repo: ModelRepository,
+    partitionId: string,
+    features: readonly Float32Array[],
+  ): Promise<RawOrt> {
+    const opened = await openSession(
+      repo,
+      { partition: partitionId, part: 'tail' },
+      { intraOpNumThreads: 1, interOpNumThreads: 1 },
+    );
     return new RawOrt(opened, features);
   }
 
@@ -194,14 +222,24 @@ class RawOrt {
 }
 
 /** One request at a time (grpc-js client): the worker's own time per request besides the session run. */
-async function lowLoad(port: number, model: string, partitionId: string, frames: readonly Uint8Array[]): Promise<{ addedP50Ms: number; rttP50Ms: number; computeP50Ms: number }> {
+async function lowLoad(
+  port: number,
+  model: string,
+  partitionId: string,
+  frames: readonly Uint8Array[],
+): Promise<{ addedP50Ms: number; rttP50Ms: number; computeP50Ms: number }> {
   const c = new WorkerClient(`127.0.0.1:${port}`);
   const added: number[] = [];
   const rtt: number[] = [];
   const compute: number[] = [];
   for (let i = 0; i < 1200; i++) {
     const t0 = performance.now();
-    const r = await c.infer({ model, partitionId, topK: 1, payload: { $case: 'featureFrame', featureFrame: Buffer.from(frames[i % frames.length]!) } });
+    const r = await c.infer({
+      model,
+      partitionId,
+      topK: 1,
+      payload: { $case: 'featureFrame', featureFrame: Buffer.from(frames[i % frames.length]!) },
+    });
     const t1 = performance.now();
     if (i < 200) continue;
     added.push((r.timings!.totalUs - r.timings!.computeUs) / 1000);
@@ -270,7 +308,10 @@ async function measureRepository(dir: string, partitionOverride: string | undefi
   const partitionId = partitionOverride ?? m.partitions[0]!.id;
   const { images } = fashionMnistTest(SAMPLES);
   const enc = await AgentEncoder.open(repo, partitionId);
-  const frames = await enc.encode(pixelsForInput(images.pixels, images.count, m.input.shape), images.count);
+  const frames = await enc.encode(
+    pixelsForInput(images.pixels, images.count, m.input.shape),
+    images.count,
+  );
   await enc.release();
   const features = frames.map((f) => decodeFeatureFrame(f).data);
   const common = {
@@ -280,8 +321,16 @@ async function measureRepository(dir: string, partitionOverride: string | undefi
     WORKER_MAX_QUEUE_SIZE: String(4 * CONCURRENCY),
     WORKER_WARMUP_RUNS: '2',
   };
-  const batched = await startWorkerProcess({ ...common, WORKER_MAX_BATCH_SIZE: String(MAX_BATCH) }, 60_000, WORKER_NODE_ARGS);
-  const unbatched = await startWorkerProcess({ ...common, WORKER_MAX_BATCH_SIZE: '1' }, 60_000, WORKER_NODE_ARGS);
+  const batched = await startWorkerProcess(
+    { ...common, WORKER_MAX_BATCH_SIZE: String(MAX_BATCH) },
+    60_000,
+    WORKER_NODE_ARGS,
+  );
+  const unbatched = await startWorkerProcess(
+    { ...common, WORKER_MAX_BATCH_SIZE: '1' },
+    60_000,
+    WORKER_NODE_ARGS,
+  );
   const raw = await RawOrt.open(repo, partitionId, features);
   const rounds: { on: Saturation; off: Saturation; raw: number; rawB1: number }[] = [];
   let low: Awaited<ReturnType<typeof lowLoad>>;
@@ -331,7 +380,9 @@ function rowLine(r: Row): string {
     r.gain.toFixed(2).padStart(6),
     r.rawGain.toFixed(2).padStart(6),
     r.meanBatch.toFixed(1).padStart(5),
-    `${r.workerCpuUs.toFixed(0)}/${r.jsThreadCpuUs.toFixed(0)}/${r.computeUs.toFixed(0)}`.padStart(14),
+    `${r.workerCpuUs.toFixed(0)}/${r.jsThreadCpuUs.toFixed(0)}/${r.computeUs.toFixed(0)}`.padStart(
+      14,
+    ),
     r.clientCpuUs.toFixed(0).padStart(6),
     r.addedP50Ms.toFixed(3).padStart(6),
   ];
@@ -341,7 +392,8 @@ function rowLine(r: Row): string {
 async function main(): Promise<number> {
   const started = performance.now();
   const headlineRepo = await loadModelRepository(HEADLINE_DIR);
-  const headlinePartition = process.env.BENCH_WORKER_PARTITION ?? headlineRepo.manifest.partitions[0]!.id;
+  const headlinePartition =
+    process.env.BENCH_WORKER_PARTITION ?? headlineRepo.manifest.partitions[0]!.id;
   const dirs = TABLE_DIRS.includes(HEADLINE_DIR) ? TABLE_DIRS : [...TABLE_DIRS, HEADLINE_DIR];
   log(
     `bench worker: ${dirs.map((d) => basename(d)).join(', ')}; first tail of each (headline ${headlineRepo.manifest.name} ${headlinePartition}); ` +
@@ -368,8 +420,12 @@ async function main(): Promise<number> {
   );
   const h = headline!;
   log('');
-  log(`headline: ${h.name} tail ${h.partitionId} (the paper-shaped ResNet-50 split, the configuration the mesh is built for)`);
-  log(`low load: p50 client round trip ${h.rttP50Ms.toFixed(3)} ms, session run ${h.computeP50Ms.toFixed(3)} ms, worker added ${h.addedP50Ms.toFixed(3)} ms`);
+  log(
+    `headline: ${h.name} tail ${h.partitionId} (the paper-shaped ResNet-50 split, the configuration the mesh is built for)`,
+  );
+  log(
+    `low load: p50 client round trip ${h.rttP50Ms.toFixed(3)} ms, session run ${h.computeP50Ms.toFixed(3)} ms, worker added ${h.addedP50Ms.toFixed(3)} ms`,
+  );
   if (h.rawGain < LIMITS.batchingGain) {
     log(
       `note: onnxruntime-node alone gains only ${h.rawGain.toFixed(2)}x from batch 1 to the batch sizes the worker formed on this tail, ` +
@@ -381,16 +437,21 @@ async function main(): Promise<number> {
     ['batching_gain', h.gain, h.gain >= LIMITS.batchingGain, `>= ${LIMITS.batchingGain}`],
     ['added_p50_ms', h.addedP50Ms, h.addedP50Ms < LIMITS.addedP50Ms, `< ${LIMITS.addedP50Ms}`],
   ] as const;
-  for (const [name, v, ok, limit] of checks) log(`${name} ${v.toFixed(3)} (limit ${limit}) ${ok ? 'ok' : 'MISSED'}`);
+  for (const [name, v, ok, limit] of checks)
+    log(`${name} ${v.toFixed(3)} (limit ${limit}) ${ok ? 'ok' : 'MISSED'}`);
   log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  log(`worker: ort_ratio=${h.ortRatio.toFixed(3)} batching_gain=${h.gain.toFixed(2)} added_p50_ms=${h.addedP50Ms.toFixed(3)}`);
+  log(
+    `worker: ort_ratio=${h.ortRatio.toFixed(3)} batching_gain=${h.gain.toFixed(2)} added_p50_ms=${h.addedP50Ms.toFixed(3)}`,
+  );
   return checks.every(([, , ok]) => ok) ? 0 : 1;
 }
 
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`bench worker failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `bench worker failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     process.exit(2);
   },
 );

@@ -15,12 +15,27 @@ export interface WorkerProcess {
  * Starts the real worker service (services/cloud-worker/src/main.ts through tsx) on a free port with the
  * given WORKER_* environment, and resolves once it logs SERVING with its port.
  */
-export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: readonly string[] = []): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, '--conditions=source', '--import', 'tsx', 'services/cloud-worker/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, WORKER_GRPC_HOST: '127.0.0.1', WORKER_GRPC_PORT: '0', WORKER_METRICS_ENABLED: 'false', WORKER_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startWorkerProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  nodeArgs: readonly string[] = [],
+): Promise<WorkerProcess> {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--conditions=source', '--import', 'tsx', 'services/cloud-worker/src/main.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        WORKER_GRPC_HOST: '127.0.0.1',
+        WORKER_GRPC_PORT: '0',
+        WORKER_METRICS_ENABLED: 'false',
+        WORKER_LOG_LEVEL: 'info',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

@@ -47,7 +47,10 @@ export interface FleetRecord {
   readonly t: number;
   readonly device: string;
   readonly network: string;
-  readonly result: Pick<ClassifyResult, 'candidate' | 'answeredBy' | 'latencyMs' | 'bytesSent' | 'energyMj'>;
+  readonly result: Pick<
+    ClassifyResult,
+    'candidate' | 'answeredBy' | 'latencyMs' | 'bytesSent' | 'energyMj'
+  >;
 }
 
 /** Many agents in one process: each with its own link, device speed, objective and controller. */
@@ -67,15 +70,26 @@ export class Fleet {
   /** Opens the model once, creates and calibrates every device (a few at a time). */
   static async start(o: FleetOptions): Promise<Fleet> {
     const n = o.devices ?? 20;
-    if (!Number.isInteger(n) || n < 1) throw new MeshError(Code.InvalidArgument, `devices must be a positive integer, got ${String(n)}`, { type: 'bad_fleet' });
-    if (o.images.length === 0) throw new MeshError(Code.InvalidArgument, 'the fleet needs at least one image', { type: 'bad_fleet' });
+    if (!Number.isInteger(n) || n < 1)
+      throw new MeshError(
+        Code.InvalidArgument,
+        `devices must be a positive integer, got ${String(n)}`,
+        { type: 'bad_fleet' },
+      );
+    if (o.images.length === 0)
+      throw new MeshError(Code.InvalidArgument, 'the fleet needs at least one image', {
+        type: 'bad_fleet',
+      });
     const networks = assignNetworks(n, o.mix ?? { wifi: 0.5, '4g': 0.3, '3g': 0.2 });
     const slowdowns = o.slowdowns ?? [50, 100, 200];
     const runtime = await OnnxModelRuntime.open(o.modelDir);
     const fleet = new Fleet(o, runtime);
     try {
       const codec = createAgentCodec(runtime.model.codec);
-      const energyEvery = (o.energyShare ?? 0.25) > 0 ? Math.max(1, Math.round(1 / (o.energyShare ?? 0.25))) : Infinity;
+      const energyEvery =
+        (o.energyShare ?? 0.25) > 0
+          ? Math.max(1, Math.round(1 / (o.energyShare ?? 0.25)))
+          : Infinity;
       const specs = networks.map((network, i) => ({
         id: `fleet-${String(i).padStart(4, '0')}`,
         network,
@@ -94,11 +108,21 @@ export class Fleet {
             link: { preset: s.network, emulate: true, model: 'rtt' },
             emulation: { deviceSlowdown: s.slowdown },
             // a load test exercises switching; the smoke models' splits are far below their baseline
-            control: { planIntervalMs: 2000, minHoldMs: 2000, measureMobileLoad: false, maxAccuracyLossPts: 100 },
+            control: {
+              planIntervalMs: 2000,
+              minHoldMs: 2000,
+              measureMobileLoad: false,
+              maxAccuracyLossPts: 100,
+            },
             logLevel: 'warn',
           });
           const rt = s.slowdown > 1 ? new SlowedRuntime(runtime, s.slowdown) : runtime;
-          const agent = new MobileAgent({ config, runtime: rt, codec, logger: o.logger.child({ device: s.id }) });
+          const agent = new MobileAgent({
+            config,
+            runtime: rt,
+            codec,
+            logger: o.logger.child({ device: s.id }),
+          });
           await agent.start(o.images.slice(0, 2));
           fleet.devices.push({ ...s, agent });
         }
@@ -128,7 +152,13 @@ export class Fleet {
             t: Math.round(performance.now() - this.t0),
             device: d.id,
             network: d.network,
-            result: { candidate: r.candidate, answeredBy: r.answeredBy, latencyMs: r.latencyMs, bytesSent: r.bytesSent, energyMj: r.energyMj },
+            result: {
+              candidate: r.candidate,
+              answeredBy: r.answeredBy,
+              latencyMs: r.latencyMs,
+              bytesSent: r.bytesSent,
+              energyMj: r.energyMj,
+            },
           });
         } catch (e) {
           this.errors.push({ device: d.id, message: e instanceof Error ? e.message : String(e) });
@@ -160,12 +190,27 @@ export class Fleet {
         p95Ms: round(percentile(lat, 95)),
         candidates: tally(rs.map((r) => r.result.candidate)),
         answeredBy: tally(rs.map((r) => r.result.answeredBy)),
-        bytesPerRequest: round(rs.reduce((s, r) => s + r.result.bytesSent, 0) / Math.max(1, rs.length), 1),
-        energyMjPerRequest: round(rs.reduce((s, r) => s + r.result.energyMj, 0) / Math.max(1, rs.length), 1),
+        bytesPerRequest: round(
+          rs.reduce((s, r) => s + r.result.bytesSent, 0) / Math.max(1, rs.length),
+          1,
+        ),
+        energyMjPerRequest: round(
+          rs.reduce((s, r) => s + r.result.energyMj, 0) / Math.max(1, rs.length),
+          1,
+        ),
       };
     }
-    const switches = this.devices.reduce((s, d) => s + Number(d.agent.status()['switches'] ?? 0), 0);
-    return { devices: this.devices.length, requests: this.records.length, errors: this.errors.length, switches, byNetwork };
+    const switches = this.devices.reduce(
+      (s, d) => s + Number(d.agent.status()['switches'] ?? 0),
+      0,
+    );
+    return {
+      devices: this.devices.length,
+      requests: this.records.length,
+      errors: this.errors.length,
+      switches,
+      byNetwork,
+    };
   }
 }
 
@@ -173,9 +218,16 @@ export class Fleet {
 export function assignNetworks(n: number, mix: NetworkMix): string[] {
   const entries = Object.entries(mix).filter(([, w]) => w > 0);
   const total = entries.reduce((s, [, w]) => s + w, 0);
-  if (entries.length === 0 || !(total > 0)) throw new MeshError(Code.InvalidArgument, 'the network mix needs at least one positive share', { type: 'bad_fleet' });
+  if (entries.length === 0 || !(total > 0))
+    throw new MeshError(Code.InvalidArgument, 'the network mix needs at least one positive share', {
+      type: 'bad_fleet',
+    });
   const exact = entries.map(([name, w]) => ({ name, x: (n * w) / total }));
-  const counts = exact.map((e) => ({ name: e.name, k: Math.floor(e.x), rest: e.x - Math.floor(e.x) }));
+  const counts = exact.map((e) => ({
+    name: e.name,
+    k: Math.floor(e.x),
+    rest: e.x - Math.floor(e.x),
+  }));
   let left = n - counts.reduce((s, c) => s + c.k, 0);
   for (const c of [...counts].sort((a, b) => b.rest - a.rest)) {
     if (left-- <= 0) break;
@@ -195,7 +247,11 @@ export function parseMix(s: string): NetworkMix {
     const [name, w] = part.split('=');
     const share = Number(w);
     if (name === undefined || name === '' || !(share >= 0)) {
-      throw new MeshError(Code.InvalidArgument, `network mix "${s}": each part is <preset>=<share>, got "${part}"`, { type: 'bad_fleet' });
+      throw new MeshError(
+        Code.InvalidArgument,
+        `network mix "${s}": each part is <preset>=<share>, got "${part}"`,
+        { type: 'bad_fleet' },
+      );
     }
     mix[name.trim()] = share;
   }

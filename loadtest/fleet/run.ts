@@ -31,7 +31,8 @@ const o = new Command('fleet')
   .opts<Record<string, string | boolean | undefined>>();
 
 const str = (k: string): string => String(o[k]);
-const log = (m: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${m}\n`);
+const log = (m: string): void =>
+  void process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${m}\n`);
 const out = resolve(str('out'));
 mkdirSync(out, { recursive: true });
 const modelDir = resolve(str('model'));
@@ -42,12 +43,21 @@ try {
   let apiToken = o['apiKey'] as string | undefined;
   if (o['mesh'] === true) {
     log('starting a local mesh');
-    mesh = await startMesh({ repoRoot, modelDirs: [modelDir], workers: Number(str('workers')), fromSource: true });
+    mesh = await startMesh({
+      repoRoot,
+      modelDirs: [modelDir],
+      workers: Number(str('workers')),
+      fromSource: true,
+    });
     gatewayUrl = mesh.gatewayUrl;
     apiToken = mesh.apiKey;
   }
-  if (gatewayUrl === undefined || apiToken === undefined) throw new Error('give --gateway-url and --api-key (or BOTTLENET_API_KEY), or --mesh');
-  const logger = pino({ level: 'warn' }, pino.destination({ dest: join(out, 'fleet.log'), sync: false }));
+  if (gatewayUrl === undefined || apiToken === undefined)
+    throw new Error('give --gateway-url and --api-key (or BOTTLENET_API_KEY), or --mesh');
+  const logger = pino(
+    { level: 'warn' },
+    pino.destination({ dest: join(out, 'fleet.log'), sync: false }),
+  );
   const t = performance.now();
   fleet = await Fleet.start({
     modelDir,
@@ -61,19 +71,37 @@ try {
     images: testImages([1, 28, 28], 64),
     logger,
   });
-  log(`${String(fleet.devices.length)} devices calibrated in ${((performance.now() - t) / 1000).toFixed(1)} s; traffic for ${str('duration')} s`);
+  log(
+    `${String(fleet.devices.length)} devices calibrated in ${((performance.now() - t) / 1000).toFixed(1)} s; traffic for ${str('duration')} s`,
+  );
   fleet.run();
   await new Promise((r) => setTimeout(r, Number(str('duration')) * 1000));
   const f = fleet;
   fleet = undefined;
   await f.close();
   const summary = f.summary();
-  writeFileSync(join(out, 'fleet.json'), JSON.stringify({ options: o, summary, devices: f.devices.map((d) => ({ id: d.id, network: d.network, slowdown: d.slowdown, objective: d.objective })), records: f.records, errors: f.errors }));
+  writeFileSync(
+    join(out, 'fleet.json'),
+    JSON.stringify({
+      options: o,
+      summary,
+      devices: f.devices.map((d) => ({
+        id: d.id,
+        network: d.network,
+        slowdown: d.slowdown,
+        objective: d.objective,
+      })),
+      records: f.records,
+      errors: f.errors,
+    }),
+  );
   log(JSON.stringify(summary));
   const nets = summary['byNetwork'] as Record<string, { p95Ms: number }>;
   process.stdout.write(
     `fleet: devices=${String(summary['devices'])} requests=${String(summary['requests'])} errors=${String(summary['errors'])} switches=${String(summary['switches'])} ` +
-      `${Object.entries(nets).map(([n, s]) => `${n}_p95_ms=${String(s.p95Ms)}`).join(' ')}\n`,
+      `${Object.entries(nets)
+        .map(([n, s]) => `${n}_p95_ms=${String(s.p95Ms)}`)
+        .join(' ')}\n`,
   );
   process.exitCode = summary['errors'] === 0 ? 0 : 1;
 } finally {

@@ -27,19 +27,49 @@ const inferBodies = bodyFiles.map((f) => open(f, 'b'));
 const lost = new Counter('lost');
 
 const scenarios = {
-  steady: { executor: 'constant-arrival-rate', rate: RATE, timeUnit: '1s', duration: DURATION, preAllocatedVUs: 20, maxVUs: 200 },
+  steady: {
+    executor: 'constant-arrival-rate',
+    rate: RATE,
+    timeUnit: '1s',
+    duration: DURATION,
+    preAllocatedVUs: 20,
+    maxVUs: 200,
+  },
   ramp: {
-    executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '1s', preAllocatedVUs: 20, maxVUs: 400,
-    stages: [{ target: RATE, duration: DURATION }, { target: 10, duration: '10s' }],
+    executor: 'ramping-arrival-rate',
+    startRate: 10,
+    timeUnit: '1s',
+    preAllocatedVUs: 20,
+    maxVUs: 400,
+    stages: [
+      { target: RATE, duration: DURATION },
+      { target: 10, duration: '10s' },
+    ],
   },
   spike: {
-    executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '1s', preAllocatedVUs: 20, maxVUs: 600,
-    stages: [{ target: 10, duration: '10s' }, { target: RATE, duration: '5s' }, { target: RATE, duration: '10s' }, { target: 10, duration: '5s' }],
+    executor: 'ramping-arrival-rate',
+    startRate: 10,
+    timeUnit: '1s',
+    preAllocatedVUs: 20,
+    maxVUs: 600,
+    stages: [
+      { target: 10, duration: '10s' },
+      { target: RATE, duration: '5s' },
+      { target: RATE, duration: '10s' },
+      { target: 10, duration: '5s' },
+    ],
   },
   // CI's bounded congestion run: ramp to RATE over RAMP, hold it for DURATION, stop.
   congestion: {
-    executor: 'ramping-arrival-rate', startRate: 1, timeUnit: '1s', preAllocatedVUs: 32, maxVUs: Number(__ENV.MAX_VUS || 256),
-    stages: [{ target: RATE, duration: RAMP }, { target: RATE, duration: DURATION }],
+    executor: 'ramping-arrival-rate',
+    startRate: 1,
+    timeUnit: '1s',
+    preAllocatedVUs: 32,
+    maxVUs: Number(__ENV.MAX_VUS || 256),
+    stages: [
+      { target: RATE, duration: RAMP },
+      { target: RATE, duration: DURATION },
+    ],
   },
 };
 
@@ -64,8 +94,16 @@ export default function () {
   if (PLAN) {
     const plan = http.post(
       `${GATEWAY}/v1/plan`,
-      JSON.stringify({ model: MODEL, uplink: { network, bandwidthMbps: bandwidth[network], rttMs: 20 }, objective: 'latency' }),
-      { headers: { ...auth, 'content-type': 'application/json' }, tags: { endpoint: 'plan', network }, timeout: TIMEOUT },
+      JSON.stringify({
+        model: MODEL,
+        uplink: { network, bandwidthMbps: bandwidth[network], rttMs: 20 },
+        objective: 'latency',
+      }),
+      {
+        headers: { ...auth, 'content-type': 'application/json' },
+        tags: { endpoint: 'plan', network },
+        timeout: TIMEOUT,
+      },
     );
     if (plan.status === 0) lost.add(1, { endpoint: 'plan' });
     check(plan, { 'plan 200': (r) => r.status === 200 });

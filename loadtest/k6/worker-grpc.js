@@ -16,8 +16,12 @@ const SCENARIO = __ENV.SCENARIO || 'steady';
 const DURATION = __ENV.DURATION || '30s';
 const RAMP = __ENV.RAMP || '5s';
 const RATE = Number(__ENV.RATE || 100);
-const requests = (__ENV.REQUESTS || '').split(',').filter((f) => f !== '').map((f) => JSON.parse(open(f)));
-if (requests.length === 0) throw new Error('set REQUESTS to request JSON files (loadtest/requests/generate.ts)');
+const requests = (__ENV.REQUESTS || '')
+  .split(',')
+  .filter((f) => f !== '')
+  .map((f) => JSON.parse(open(f)));
+if (requests.length === 0)
+  throw new Error('set REQUESTS to request JSON files (loadtest/requests/generate.ts)');
 
 const client = new grpc.Client();
 client.load([__ENV.PROTO_DIR || '../../packages/protocol/proto'], 'bottlenet/v1/inference.proto');
@@ -26,18 +30,48 @@ const lost = new Counter('lost');
 const notOk = new Rate('grpc_req_failed');
 
 const scenarios = {
-  steady: { executor: 'constant-arrival-rate', rate: RATE, timeUnit: '1s', duration: DURATION, preAllocatedVUs: 16, maxVUs: 200 },
+  steady: {
+    executor: 'constant-arrival-rate',
+    rate: RATE,
+    timeUnit: '1s',
+    duration: DURATION,
+    preAllocatedVUs: 16,
+    maxVUs: 200,
+  },
   ramp: {
-    executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '1s', preAllocatedVUs: 16, maxVUs: 400,
-    stages: [{ target: RATE, duration: DURATION }, { target: 10, duration: '10s' }],
+    executor: 'ramping-arrival-rate',
+    startRate: 10,
+    timeUnit: '1s',
+    preAllocatedVUs: 16,
+    maxVUs: 400,
+    stages: [
+      { target: RATE, duration: DURATION },
+      { target: 10, duration: '10s' },
+    ],
   },
   spike: {
-    executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '1s', preAllocatedVUs: 16, maxVUs: 600,
-    stages: [{ target: 10, duration: '10s' }, { target: RATE, duration: '5s' }, { target: RATE, duration: '10s' }, { target: 10, duration: '5s' }],
+    executor: 'ramping-arrival-rate',
+    startRate: 10,
+    timeUnit: '1s',
+    preAllocatedVUs: 16,
+    maxVUs: 600,
+    stages: [
+      { target: 10, duration: '10s' },
+      { target: RATE, duration: '5s' },
+      { target: RATE, duration: '10s' },
+      { target: 10, duration: '5s' },
+    ],
   },
   congestion: {
-    executor: 'ramping-arrival-rate', startRate: 1, timeUnit: '1s', preAllocatedVUs: 32, maxVUs: Number(__ENV.MAX_VUS || 256),
-    stages: [{ target: RATE, duration: RAMP }, { target: RATE, duration: DURATION }],
+    executor: 'ramping-arrival-rate',
+    startRate: 1,
+    timeUnit: '1s',
+    preAllocatedVUs: 32,
+    maxVUs: Number(__ENV.MAX_VUS || 256),
+    stages: [
+      { target: RATE, duration: RAMP },
+      { target: RATE, duration: DURATION },
+    ],
   },
 };
 
@@ -59,7 +93,9 @@ export default function () {
     connected = true;
   }
   const req = requests[(__VU + __ITER) % requests.length];
-  const res = client.invoke('bottlenet.v1.InferenceService/Infer', req, { timeout: __ENV.GRPC_TIMEOUT || '10s' });
+  const res = client.invoke('bottlenet.v1.InferenceService/Infer', req, {
+    timeout: __ENV.GRPC_TIMEOUT || '10s',
+  });
   if (res === null || res === undefined || res.status === undefined) lost.add(1);
   notOk.add(res.status !== grpc.StatusOK);
   check(res, { 'infer OK': (r) => r.status === grpc.StatusOK });

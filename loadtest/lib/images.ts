@@ -8,12 +8,19 @@ import { loadFmnistTest, type ImageInput } from '@bottlenet/mobile-agent';
  */
 export function testImages(shape: readonly [number, number, number], n: number): ImageInput[] {
   const [c, h, w] = shape;
-  if (c === 1 && h === 28 && w === 28 && existsSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz')) {
+  if (
+    c === 1 &&
+    h === 28 &&
+    w === 28 &&
+    existsSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz')
+  ) {
     return loadFmnistTest(n).images;
   }
   const channels = c === 1 ? 1 : 3;
   return Array.from({ length: n }, (_, k) => ({
-    pixels: new Uint8Array(h * w * channels).map((_, i) => Math.floor(128 + 127 * Math.sin(i * 0.013 * (k + 1) + k))),
+    pixels: new Uint8Array(h * w * channels).map((_, i) =>
+      Math.floor(128 + 127 * Math.sin(i * 0.013 * (k + 1) + k)),
+    ),
     width: w,
     height: h,
     channels,

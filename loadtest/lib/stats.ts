@@ -20,4 +20,5 @@ export function tally(xs: readonly string[]): Record<string, number> {
   return out;
 }
 
-export const round = (x: number, digits = 2): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+export const round = (x: number, digits = 2): number =>
+  Number.isFinite(x) ? Number(x.toFixed(digits)) : x;

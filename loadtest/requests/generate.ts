@@ -11,5 +11,12 @@ const cmd = new Command('generate-requests')
   .option('--per-candidate <n>', 'images per candidate', '4')
   .parse();
 const o = cmd.opts<{ model: string; out: string; timeoutMs: string; perCandidate: string }>();
-const files = await generateRequests({ modelDir: o.model, outDir: o.out, timeoutMs: Number(o.timeoutMs), perCandidate: Number(o.perCandidate) });
-process.stdout.write(`wrote ${String(files.length)} requests to ${o.out} (${[...new Set(files.map((f) => f.candidate))].join(', ')})\n`);
+const files = await generateRequests({
+  modelDir: o.model,
+  outDir: o.out,
+  timeoutMs: Number(o.timeoutMs),
+  perCandidate: Number(o.perCandidate),
+});
+process.stdout.write(
+  `wrote ${String(files.length)} requests to ${o.out} (${[...new Set(files.map((f) => f.candidate))].join(', ')})\n`,
+);

@@ -45,16 +45,33 @@ export async function generateRequests(o: GenerateOptions): Promise<RequestFile[
       writeFileSync(`${base}.json`, JSON.stringify(InferRequest.toJSON(req)));
       out.push({ candidate, bin: `${base}.bin`, json: `${base}.json`, bytes: bytes.length });
     };
-    const common = { model: m.name, version: m.version, timeoutMs: o.timeoutMs ?? 5000, requestId: '', topK: 1 };
+    const common = {
+      model: m.name,
+      version: m.version,
+      timeoutMs: o.timeoutMs ?? 5000,
+      requestId: '',
+      topK: 1,
+    };
     for (const [k, img] of images.entries()) {
-      write(CLOUD_ONLY_ID, k, { ...common, partitionId: CLOUD_ONLY_ID, payload: { $case: 'inputImage', inputImage: Buffer.from(codec.encodeImage(img, 90)) } });
+      write(CLOUD_ONLY_ID, k, {
+        ...common,
+        partitionId: CLOUD_ONLY_ID,
+        payload: { $case: 'inputImage', inputImage: Buffer.from(codec.encodeImage(img, 90)) },
+      });
       const x = rt.normalise(img);
       for (const p of m.partitions) {
         const frame = Buffer.from(codec.encodeFeatures(await rt.runHead(p.id, x), p.featureShape));
-        write(p.id, k, { ...common, partitionId: p.id, payload: { $case: 'featureFrame', featureFrame: frame } });
+        write(p.id, k, {
+          ...common,
+          partitionId: p.id,
+          payload: { $case: 'featureFrame', featureFrame: frame },
+        });
       }
     }
-    writeFileSync(join(o.outDir, 'index.json'), JSON.stringify({ model: m.name, version: m.version, requests: out }, null, 2));
+    writeFileSync(
+      join(o.outDir, 'index.json'),
+      JSON.stringify({ model: m.name, version: m.version, requests: out }, null, 2),
+    );
     return out;
   } finally {
     await rt.close();

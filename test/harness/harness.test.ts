@@ -19,22 +19,29 @@ function ping(port: number): Promise<string> {
   });
 }
 
-test('startRedis runs a real server on a free port, survives kill + restart, and stops', { skip: redisSkipReason() }, async () => {
-  const redis = await startRedis();
-  assert.equal(await ping(redis.port), '+PONG');
-  await redis.kill();
-  await assert.rejects(ping(redis.port));
-  await redis.restart();
-  assert.equal(await ping(redis.port), '+PONG');
-  await redis.stop();
-  assert.equal(redis.process.running, false);
-});
+test(
+  'startRedis runs a real server on a free port, survives kill + restart, and stops',
+  { skip: redisSkipReason() },
+  async () => {
+    const redis = await startRedis();
+    assert.equal(await ping(redis.port), '+PONG');
+    await redis.kill();
+    await assert.rejects(ping(redis.port));
+    await redis.restart();
+    assert.equal(await ping(redis.port), '+PONG');
+    await redis.stop();
+    assert.equal(redis.process.running, false);
+  },
+);
 
 test('startProcess waits for a ready line and returns the match', async () => {
   const p = await startProcess({
     name: 'echo-port',
     command: process.execPath,
-    args: ['-e', 'setTimeout(() => console.log("listening on 4242"), 50); setInterval(() => {}, 1000)'],
+    args: [
+      '-e',
+      'setTimeout(() => console.log("listening on 4242"), 50); setInterval(() => {}, 1000)',
+    ],
     ready: { output: /listening on (\d+)/ },
   });
   assert.equal(p.readyMatch?.[1], '4242');

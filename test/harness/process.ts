@@ -65,7 +65,9 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
   } catch (err) {
     await managed.kill();
     const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(`${options.name}: ${msg}\n--- output ---\n${managed.output().slice(-4000)}`, { cause: err });
+    throw new Error(`${options.name}: ${msg}\n--- output ---\n${managed.output().slice(-4000)}`, {
+      cause: err,
+    });
   }
   return managed;
 }
@@ -92,11 +94,16 @@ export async function stopAll(graceMs = 5000): Promise<void> {
 export function assertNoneRunning(): void {
   const left = runningProcesses();
   if (left.length > 0) {
-    throw new Error(`processes left running: ${left.map((p) => `${p.name} (pid ${String(p.pid)})`).join(', ')}`);
+    throw new Error(
+      `processes left running: ${left.map((p) => `${p.name} (pid ${String(p.pid)})`).join(', ')}`,
+    );
   }
 }
 
-function manage(child: ChildProcess, name: string): ManagedProcess & { matchReady(m: RegExpMatchArray): void } {
+function manage(
+  child: ChildProcess,
+  name: string,
+): ManagedProcess & { matchReady(m: RegExpMatchArray): void } {
   if (child.pid === undefined) {
     throw new Error(`${name}: spawn failed`);
   }
@@ -165,7 +172,9 @@ function manage(child: ChildProcess, name: string): ManagedProcess & { matchRead
         };
         const timer = setTimeout(() => {
           watchers.delete(w);
-          reject(new Error(`${name}: no output matching ${String(re)} within ${String(timeoutMs)} ms`));
+          reject(
+            new Error(`${name}: no output matching ${String(re)} within ${String(timeoutMs)} ms`),
+          );
         }, timeoutMs);
         timer.unref(); // a process that exits first must not keep the test runner waiting
         watchers.add(w);
@@ -178,7 +187,10 @@ function manage(child: ChildProcess, name: string): ManagedProcess & { matchRead
   return managed;
 }
 
-async function waitReady(managed: ReturnType<typeof manage>, options: StartProcessOptions): Promise<void> {
+async function waitReady(
+  managed: ReturnType<typeof manage>,
+  options: StartProcessOptions,
+): Promise<void> {
   const check = options.ready;
   if (check === undefined) return;
   const timeoutMs = options.readyTimeoutMs ?? 30_000;

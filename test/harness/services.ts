@@ -20,7 +20,10 @@ function writeConfig(name: string, config: unknown): string {
 }
 
 /** services/load-monitor with `config` (http.port forced to 0); ready when it logs its port. */
-export async function startLoadMonitor(config: Record<string, unknown>, env: Record<string, string> = {}): Promise<ServiceHandle> {
+export async function startLoadMonitor(
+  config: Record<string, unknown>,
+  env: Record<string, string> = {},
+): Promise<ServiceHandle> {
   const file = writeConfig('load-monitor', { ...config, http: { host: '127.0.0.1', port: 0 } });
   const proc = await startProcess({
     name: 'load-monitor',
@@ -35,7 +38,10 @@ export async function startLoadMonitor(config: Record<string, unknown>, env: Rec
 }
 
 /** services/gateway with `config` (listen port forced to 0); ready when it logs its port. */
-export async function startGateway(config: Record<string, unknown>, env: Record<string, string> = {}): Promise<ServiceHandle> {
+export async function startGateway(
+  config: Record<string, unknown>,
+  env: Record<string, string> = {},
+): Promise<ServiceHandle> {
   const file = writeConfig('gateway', { ...config, listen: { host: '127.0.0.1', port: 0 } });
   const proc = await startProcess({
     name: 'gateway',
@@ -54,13 +60,19 @@ export const TINY_MODEL_DIR = join(repoRoot, 'models', 'fmnist-tiny');
 
 /** Why tests with a real cloud worker must be skipped, or undefined. */
 export function cloudWorkerSkipReason(): string | undefined {
-  if (!existsSync(join(repoRoot, 'services/cloud-worker/src/main.ts'))) return 'services/cloud-worker/src/main.ts is not there';
-  if (!existsSync(join(TINY_MODEL_DIR, 'manifest.json'))) return `no model repository at ${TINY_MODEL_DIR}`;
+  if (!existsSync(join(repoRoot, 'services/cloud-worker/src/main.ts')))
+    return 'services/cloud-worker/src/main.ts is not there';
+  if (!existsSync(join(TINY_MODEL_DIR, 'manifest.json')))
+    return `no model repository at ${TINY_MODEL_DIR}`;
   return undefined;
 }
 
 /** services/cloud-worker on a free gRPC port serving `models`; ready when it logs SERVING. */
-export async function startCloudWorker(options: { workerId: string; models?: string[]; env?: Record<string, string> }): Promise<ServiceHandle> {
+export async function startCloudWorker(options: {
+  workerId: string;
+  models?: string[];
+  env?: Record<string, string>;
+}): Promise<ServiceHandle> {
   const proc = await startProcess({
     name: `cloud-worker:${options.workerId}`,
     command: process.execPath,

@@ -45,7 +45,9 @@ export interface TestInferenceServerOptions {
   model?: string;
 }
 
-export async function startTestInferenceServer(options: TestInferenceServerOptions): Promise<TestInferenceServer> {
+export async function startTestInferenceServer(
+  options: TestInferenceServerOptions,
+): Promise<TestInferenceServer> {
   let inferCalls = 0;
   let delay = options.inferDelayMs ?? 0;
   let failure: { code: status; message: string } | undefined;
@@ -58,8 +60,30 @@ export async function startTestInferenceServer(options: TestInferenceServerOptio
     address,
     models: [{ name: model, version: '1', partitionIds: ['rb1', 'rb3', 'cloud'] }],
     partitions: [
-      { model, version: '1', partitionId: 'rb1', queueDepth: 0, inFlight: 0, ewmaServiceMs: 2, ewmaBatchSize: 1, ewmaQueueMs: 0, maxBatchSize: 4, completedTotal: inferCalls },
-      { model, version: '1', partitionId: 'cloud', queueDepth: 0, inFlight: 0, ewmaServiceMs: 5, ewmaBatchSize: 1, ewmaQueueMs: 0, maxBatchSize: 4, completedTotal: 0 },
+      {
+        model,
+        version: '1',
+        partitionId: 'rb1',
+        queueDepth: 0,
+        inFlight: 0,
+        ewmaServiceMs: 2,
+        ewmaBatchSize: 1,
+        ewmaQueueMs: 0,
+        maxBatchSize: 4,
+        completedTotal: inferCalls,
+      },
+      {
+        model,
+        version: '1',
+        partitionId: 'cloud',
+        queueDepth: 0,
+        inFlight: 0,
+        ewmaServiceMs: 5,
+        ewmaBatchSize: 1,
+        ewmaQueueMs: 0,
+        maxBatchSize: 4,
+        completedTotal: 0,
+      },
     ],
     inFlight: 0,
     capacity: 8,
@@ -75,10 +99,19 @@ export async function startTestInferenceServer(options: TestInferenceServerOptio
       inferCalls++;
       lastRequest = call.request;
       const deadline = call.getDeadline();
-      lastDeadlineMs = deadline instanceof Date ? deadline.getTime() - Date.now() : Number(deadline) === Infinity ? Infinity : Number(deadline) - Date.now();
+      lastDeadlineMs =
+        deadline instanceof Date
+          ? deadline.getTime() - Date.now()
+          : Number(deadline) === Infinity
+            ? Infinity
+            : Number(deadline) - Date.now();
       const answer = (): void => {
         if (failure !== undefined) {
-          const err: Partial<ServiceError> = { code: failure.code, details: failure.message, metadata: new Metadata() };
+          const err: Partial<ServiceError> = {
+            code: failure.code,
+            details: failure.message,
+            metadata: new Metadata(),
+          };
           callback(err);
           return;
         }
@@ -86,8 +119,22 @@ export async function startTestInferenceServer(options: TestInferenceServerOptio
         const reply: InferReply = {
           requestId: call.request.requestId,
           topK: [{ classIndex: 3, label: 'three', score: 0.9 }],
-          timings: { queueUs: 0, decodeUs: 0, computeUs: delay * 1000, totalUs: delay * 1000, batchSize: 1 },
-          load: { workerId: r.workerId, queueDepth: r.queueDepth, inFlight: r.inFlight, capacity: r.capacity, queueCapacity: r.queueCapacity, partitions: r.partitions, timestampMs: r.timestampMs },
+          timings: {
+            queueUs: 0,
+            decodeUs: 0,
+            computeUs: delay * 1000,
+            totalUs: delay * 1000,
+            batchSize: 1,
+          },
+          load: {
+            workerId: r.workerId,
+            queueDepth: r.queueDepth,
+            inFlight: r.inFlight,
+            capacity: r.capacity,
+            queueCapacity: r.queueCapacity,
+            partitions: r.partitions,
+            timestampMs: r.timestampMs,
+          },
           workerId: options.workerId,
           model: call.request.model,
           version: call.request.version || '1',
@@ -102,13 +149,20 @@ export async function startTestInferenceServer(options: TestInferenceServerOptio
       callback(null, report());
     },
     inferStream(call) {
-      call.emit('error', { code: status.UNIMPLEMENTED, details: 'test server: InferStream not implemented' });
+      call.emit('error', {
+        code: status.UNIMPLEMENTED,
+        details: 'test server: InferStream not implemented',
+      });
     },
   };
   const server = new Server();
   server.addService(InferenceServiceService, impl);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`127.0.0.1:${String(options.port ?? 0)}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(
+      `127.0.0.1:${String(options.port ?? 0)}`,
+      ServerCredentials.createInsecure(),
+      (err, p) => (err ? reject(err) : resolve(p)),
+    );
   });
   address = `127.0.0.1:${String(port)}`;
   return {

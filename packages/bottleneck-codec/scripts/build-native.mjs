@@ -26,18 +26,26 @@ if (!env.npm_config_nodedir) {
   if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) env.npm_config_nodedir = prefix;
 }
 if (!existsSync('/usr/include/turbojpeg.h') && !existsSync('/usr/local/include/turbojpeg.h')) {
-  process.stderr.write('build-native: turbojpeg.h not found; install libturbojpeg0-dev (scripts/setup.sh does)\n');
+  process.stderr.write(
+    'build-native: turbojpeg.h not found; install libturbojpeg0-dev (scripts/setup.sh does)\n',
+  );
   process.exit(1);
 }
 if (!existsSync('/usr/include/jpeglib.h') && !existsSync('/usr/local/include/jpeglib.h')) {
-  process.stderr.write('build-native: jpeglib.h not found; install libjpeg62-turbo-dev (the libjpeg API of the same libjpeg-turbo)\n');
+  process.stderr.write(
+    'build-native: jpeglib.h not found; install libjpeg62-turbo-dev (the libjpeg API of the same libjpeg-turbo)\n',
+  );
   process.exit(1);
 }
 const gyp = createRequire(join(pkg, 'package.json')).resolve('node-gyp/bin/node-gyp.js');
-const res = spawnSync(process.execPath, [gyp, 'rebuild', '--directory', nativeDir, '--loglevel', 'warn'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env,
-});
+const res = spawnSync(
+  process.execPath,
+  [gyp, 'rebuild', '--directory', nativeDir, '--loglevel', 'warn'],
+  {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env,
+  },
+);
 if (res.status !== 0) {
   process.stderr.write(`build-native: node-gyp failed (exit ${res.status})\n`);
   process.exit(res.status ?? 1);

@@ -9,5 +9,8 @@ import { VECTOR_SHAPES, vectorFile, vectorFileName } from '../src/testing/index.
 const dir = new URL('../vectors/', import.meta.url).pathname;
 mkdirSync(dir, { recursive: true });
 for (const shape of VECTOR_SHAPES) {
-  writeFileSync(join(dir, vectorFileName(shape)), JSON.stringify(vectorFile(shape), null, 1) + '\n');
+  writeFileSync(
+    join(dir, vectorFileName(shape)),
+    JSON.stringify(vectorFile(shape), null, 1) + '\n',
+  );
 }

@@ -1,17 +1,36 @@
 // The BottleNet compressor and decompressor: quantizer, tiling, feature codecs and the frame.
 import './codecs/builtin.js';
 
-export { encodeFeatureFrame, decodeFeatureFrame, decodeFeatureFrameInto } from './frame/feature-frame.js';
-export type { EncodeFeatureOptions, DecodeFeatureOptions, DecodedFeature, FrameInfo, JpegMode } from './frame/feature-frame.js';
+export {
+  encodeFeatureFrame,
+  decodeFeatureFrame,
+  decodeFeatureFrameInto,
+} from './frame/feature-frame.js';
+export type {
+  EncodeFeatureOptions,
+  DecodeFeatureOptions,
+  DecodedFeature,
+  FrameInfo,
+  JpegMode,
+} from './frame/feature-frame.js';
 export { parseFrameHeader, frameHeaderLength } from './frame/frame-header.js';
 export type { FrameHeader, FrameLimits } from './frame/frame-header.js';
-export { CodecErrorType, CODEC_ERROR_TYPES, isCodecError, codecErrorCode } from './frame/frame-error.js';
+export {
+  CodecErrorType,
+  CODEC_ERROR_TYPES,
+  isCodecError,
+  codecErrorCode,
+} from './frame/frame-error.js';
 export { quantize, dequantize, levelsOf, tensorRange } from './quantize.js';
 export type { Quantized } from './quantize.js';
 export { tile, untile, tileGrid, tiledSize } from './tiling.js';
 export type { FeatureShape, TileGrid, TiledImage } from './tiling.js';
 export { encodeJpegImage, decodeJpegImage } from './jpeg/jpeg-image.js';
-export type { DecodedImage, DecodeJpegImageOptions, EncodeJpegImageOptions } from './jpeg/jpeg-image.js';
+export type {
+  DecodedImage,
+  DecodeJpegImageOptions,
+  EncodeJpegImageOptions,
+} from './jpeg/jpeg-image.js';
 
 // For codec authors and tools (vectors, benchmarks, the Python cross-check): lower-level pieces.
 export { registerCodec, codecById, codecByName, codecNames } from './codecs/codec.js';

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dequantize, levelToPixelTable, pixelToLevelTable, quantize, tile, tiledSize, untile } from './index.js';
+import {
+  dequantize,
+  levelToPixelTable,
+  pixelToLevelTable,
+  quantize,
+  tile,
+  tiledSize,
+  untile,
+} from './index.js';
 import { isCodecError, CodecErrorType } from './frame/frame-error.js';
 import { dequantizeInto } from './internal/dequantize-into.js';
 import { nativeJpeg } from './internal/native.js';
@@ -26,11 +34,19 @@ function features(rnd: () => number, n: number): Float32Array[] {
   const relu = Float32Array.from({ length: n }, () => Math.max(0, rnd() - 0.4) * 7);
   const signed = Float32Array.from({ length: n }, () => (rnd() - 0.5) * 1e3);
   // signed zeros in every position class: the range's zero extreme must keep the sequential scan's sign
-  const zeros = Float32Array.from({ length: n }, (_, i) => (rnd() < 0.5 ? -0 : 0) + (i % 5 === 4 ? rnd() : 0));
-  const negZeroMax = Float32Array.from({ length: n }, () => (rnd() < 0.5 ? -0 : 0) - (rnd() < 0.3 ? rnd() : 0));
+  const zeros = Float32Array.from(
+    { length: n },
+    (_, i) => (rnd() < 0.5 ? -0 : 0) + (i % 5 === 4 ? rnd() : 0),
+  );
+  const negZeroMax = Float32Array.from(
+    { length: n },
+    () => (rnd() < 0.5 ? -0 : 0) - (rnd() < 0.3 ? rnd() : 0),
+  );
   // extremes away from element 0: positives first, then signed zeros (and negatives first for the max)
   const lead = Math.floor(rnd() * 6) + 1;
-  const zerosLater = Float32Array.from({ length: n }, (_, i) => (i < lead || rnd() < 0.4 ? 1 + rnd() : rnd() < 0.5 ? -0 : 0));
+  const zerosLater = Float32Array.from({ length: n }, (_, i) =>
+    i < lead || rnd() < 0.4 ? 1 + rnd() : rnd() < 0.5 ? -0 : 0,
+  );
   const zerosLaterMax = zerosLater.map((v) => (v > 0 ? -v : v));
   const constant = new Float32Array(n).fill(-0.375);
   const tiny = Float32Array.from({ length: n }, () => 1 + (rnd() < 0.5 ? 0 : 1.1920929e-7));
@@ -46,14 +62,21 @@ test('native quantize/dequantize equal the TypeScript loops bit for bit (every n
         const levels = (1 << bits) - 1;
         const { q, min, max } = quantize(data, bits);
         const r = tensorRange(data);
-        assert.ok(Object.is(min, r.min) && Object.is(max, r.max), `n ${n} bits ${bits}: range ${min},${max} vs ${r.min},${r.max}`);
+        assert.ok(
+          Object.is(min, r.min) && Object.is(max, r.max),
+          `n ${n} bits ${bits}: range ${min},${max} vs ${r.min},${r.max}`,
+        );
         const qt = new Uint8Array(n);
         quantizeInto(data, 0, n, r.min, r.max, levels, qt);
         assert.deepEqual(q, qt, `n ${n} bits ${bits}: levels`);
         const f = dequantize(q, bits, min, max);
         const ft = new Float32Array(n);
         dequantizeInto(q, bits, min, max, ft, 0);
-        assert.deepEqual(new Uint32Array(f.buffer), new Uint32Array(ft.buffer), `n ${n} bits ${bits}: floats`);
+        assert.deepEqual(
+          new Uint32Array(f.buffer),
+          new Uint32Array(ft.buffer),
+          `n ${n} bits ${bits}: floats`,
+        );
       }
     }
   }
@@ -96,7 +119,12 @@ test('native tile/untile equal the TypeScript loops (every shape, maps of every 
         const ref = new Uint8Array(width * height).fill(99);
         tileLoop(q, shape, ref, width, height, map);
         assert.deepEqual(img.pixels, ref, `${shape.join('x')} bits ${bits} tile`);
-        const back = untile(img.pixels, shape, undefined, map ? pixelToLevelTable(bits) : undefined);
+        const back = untile(
+          img.pixels,
+          shape,
+          undefined,
+          map ? pixelToLevelTable(bits) : undefined,
+        );
         const backRef = new Uint8Array(n);
         untileLoop(img.pixels, shape, backRef, width, map ? pixelToLevelTable(bits) : undefined);
         assert.deepEqual(back, backRef, `${shape.join('x')} bits ${bits} untile`);

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dequantize, isCodecError, CodecErrorType, quantize, levelToPixelTable, pixelToLevelTable } from './index.js';
+import {
+  dequantize,
+  isCodecError,
+  CodecErrorType,
+  quantize,
+  levelToPixelTable,
+  pixelToLevelTable,
+} from './index.js';
 import { mulberry32 } from './testing/index.js';
 
 test('quantize follows eq. 1 exactly (float64 from float32, round half up, clamped)', () => {
@@ -11,7 +18,10 @@ test('quantize follows eq. 1 exactly (float64 from float32, round half up, clamp
   // levels 3: (f+1) * 1.5 + 0.5 floored
   assert.deepEqual([...q], [0, 1, 2, 2, 3]);
   const f = dequantize(q, 2, min, max);
-  assert.deepEqual([...f], [-1, -1 + 2 / 3, -1 + 4 / 3, -1 + 4 / 3, 1].map((v) => Math.fround(v)));
+  assert.deepEqual(
+    [...f],
+    [-1, -1 + 2 / 3, -1 + 4 / 3, -1 + 4 / 3, 1].map((v) => Math.fround(v)),
+  );
 });
 
 test('every n in 1..8: levels in range, quantize(dequantize(q)) == q, error within half a step', () => {
@@ -24,7 +34,8 @@ test('every n in 1..8: levels in range, quantize(dequantize(q)) == q, error with
     assert.ok(q.includes(0) && q.includes(levels), `bits ${bits}: extremes map to 0 and levels`);
     const f = dequantize(q, bits, min, max);
     const step = (max - min) / levels;
-    for (let i = 0; i < data.length; i++) assert.ok(Math.abs(f[i]! - data[i]!) <= step / 2 + 1e-5, `bits ${bits} i ${i}`);
+    for (let i = 0; i < data.length; i++)
+      assert.ok(Math.abs(f[i]! - data[i]!) <= step / 2 + 1e-5, `bits ${bits} i ${i}`);
     const again = quantize(f, bits);
     assert.deepEqual(again.q, q, `bits ${bits}: re-quantizing the dequantized values is exact`);
   }
@@ -49,10 +60,28 @@ test('pixel mapping is an exact inverse for every n', () => {
 });
 
 test('bad bits and non-finite input are typed errors', () => {
-  assert.throws(() => quantize(new Float32Array(4), 0), (e) => isCodecError(e, CodecErrorType.BadOptions));
-  assert.throws(() => quantize(new Float32Array(4), 9), (e) => isCodecError(e, CodecErrorType.BadOptions));
-  assert.throws(() => quantize(new Float32Array(4), 2.5), (e) => isCodecError(e, CodecErrorType.BadOptions));
-  assert.throws(() => quantize(Float32Array.from([1, NaN]), 8), (e) => isCodecError(e, CodecErrorType.NonFiniteInput));
-  assert.throws(() => quantize(Float32Array.from([1, -Infinity]), 8), (e) => isCodecError(e, CodecErrorType.NonFiniteInput));
-  assert.throws(() => quantize(new Float32Array(0), 8), (e) => isCodecError(e, CodecErrorType.BadOptions));
+  assert.throws(
+    () => quantize(new Float32Array(4), 0),
+    (e) => isCodecError(e, CodecErrorType.BadOptions),
+  );
+  assert.throws(
+    () => quantize(new Float32Array(4), 9),
+    (e) => isCodecError(e, CodecErrorType.BadOptions),
+  );
+  assert.throws(
+    () => quantize(new Float32Array(4), 2.5),
+    (e) => isCodecError(e, CodecErrorType.BadOptions),
+  );
+  assert.throws(
+    () => quantize(Float32Array.from([1, NaN]), 8),
+    (e) => isCodecError(e, CodecErrorType.NonFiniteInput),
+  );
+  assert.throws(
+    () => quantize(Float32Array.from([1, -Infinity]), 8),
+    (e) => isCodecError(e, CodecErrorType.NonFiniteInput),
+  );
+  assert.throws(
+    () => quantize(new Float32Array(0), 8),
+    (e) => isCodecError(e, CodecErrorType.BadOptions),
+  );
 });

@@ -16,7 +16,10 @@ export interface Quantized {
 /** Checks `bits` is an integer in 1..8 and returns `2^bits - 1`. */
 export function levelsOf(bits: number): number {
   if (!Number.isInteger(bits) || bits < 1 || bits > 8) {
-    throw codecError(CodecErrorType.BadOptions, `bits must be an integer in 1..8, got ${String(bits)}`);
+    throw codecError(
+      CodecErrorType.BadOptions,
+      `bits must be an integer in 1..8, got ${String(bits)}`,
+    );
   }
   return (1 << bits) - 1;
 }
@@ -25,7 +28,11 @@ export function levelsOf(bits: number): number {
  * float32 min and max of `data[offset, offset+length)`. Throws `codec_non_finite_input` when a value
  * is NaN or infinite.
  */
-export function tensorRange(data: Float32Array, offset = 0, length = data.length - offset): { min: number; max: number } {
+export function tensorRange(
+  data: Float32Array,
+  offset = 0,
+  length = data.length - offset,
+): { min: number; max: number } {
   if (length < 1) throw codecError(CodecErrorType.BadOptions, 'cannot quantize an empty tensor');
   let mn = Infinity;
   let mx = -Infinity;
@@ -38,7 +45,10 @@ export function tensorRange(data: Float32Array, offset = 0, length = data.length
     if (v > mx) mx = v;
   }
   if (poison !== 0 || Number.isNaN(poison)) {
-    throw codecError(CodecErrorType.NonFiniteInput, 'the tensor to encode holds NaN or an infinity');
+    throw codecError(
+      CodecErrorType.NonFiniteInput,
+      'the tensor to encode holds NaN or an infinity',
+    );
   }
   return { min: mn, max: mx };
 }
@@ -58,11 +68,15 @@ export function quantize(data: Float32Array, bits: number, out?: Uint8Array): Qu
     const rc = native.quantize(data, bits, q, rangeOut);
     if (rc === 0) return { q, min: rangeOut[0]!, max: rangeOut[1]! };
     if (rc === NATIVE_ERR_NONFINITE) {
-      throw codecError(CodecErrorType.NonFiniteInput, 'the tensor to encode holds NaN or an infinity');
+      throw codecError(
+        CodecErrorType.NonFiniteInput,
+        'the tensor to encode holds NaN or an infinity',
+      );
     }
   }
   const { min, max } = tensorRange(data);
-  if (q.length < data.length) throw codecError(CodecErrorType.BadOptions, 'quantize output buffer is too small');
+  if (q.length < data.length)
+    throw codecError(CodecErrorType.BadOptions, 'quantize output buffer is too small');
   quantizeInto(data, 0, data.length, min, max, levels, q);
   return { q, min, max };
 }
@@ -94,10 +108,17 @@ export function quantizeInto(
  * Inverse of {@link quantize}: `f' = min + q * ((max - min) / levels)` in float64, stored as float32;
  * a constant tensor dequantizes to `min`.
  */
-export function dequantize(q: Uint8Array, bits: number, min: number, max: number, out?: Float32Array): Float32Array {
+export function dequantize(
+  q: Uint8Array,
+  bits: number,
+  min: number,
+  max: number,
+  out?: Float32Array,
+): Float32Array {
   const levels = levelsOf(bits);
   const f = out ?? new Float32Array(q.length);
-  if (f.length < q.length) throw codecError(CodecErrorType.BadOptions, 'dequantize output buffer is too small');
+  if (f.length < q.length)
+    throw codecError(CodecErrorType.BadOptions, 'dequantize output buffer is too small');
   const native = nativeIfBuilt();
   if (native && native.dequantize(q, bits, min, max, f) === 0) return f;
   const step = max > min ? (max - min) / levels : 0;

@@ -56,8 +56,20 @@ test('tile clears unused tiles of a reused buffer', () => {
 });
 
 test('bad shapes are typed errors', () => {
-  assert.throws(() => tileGrid(0), (e) => isCodecError(e, CodecErrorType.BadOptions));
-  assert.throws(() => tile(new Uint8Array(10), [1, 2, 4]), (e) => isCodecError(e, CodecErrorType.BadOptions));
-  assert.throws(() => tile(new Uint8Array(0), [0, 2, 4] as never), (e) => isCodecError(e, CodecErrorType.BadOptions));
-  assert.throws(() => untile(new Uint8Array(3), [1, 2, 2]), (e) => isCodecError(e, CodecErrorType.BadOptions));
+  assert.throws(
+    () => tileGrid(0),
+    (e) => isCodecError(e, CodecErrorType.BadOptions),
+  );
+  assert.throws(
+    () => tile(new Uint8Array(10), [1, 2, 4]),
+    (e) => isCodecError(e, CodecErrorType.BadOptions),
+  );
+  assert.throws(
+    () => tile(new Uint8Array(0), [0, 2, 4] as never),
+    (e) => isCodecError(e, CodecErrorType.BadOptions),
+  );
+  assert.throws(
+    () => untile(new Uint8Array(3), [1, 2, 2]),
+    (e) => isCodecError(e, CodecErrorType.BadOptions),
+  );
 });

@@ -26,7 +26,10 @@ export interface TiledImage {
  */
 export function tileGrid(c: number): TileGrid {
   if (!Number.isInteger(c) || c < 1 || c > 65535) {
-    throw codecError(CodecErrorType.BadOptions, `channel count must be an integer in 1..65535, got ${String(c)}`);
+    throw codecError(
+      CodecErrorType.BadOptions,
+      `channel count must be an integer in 1..65535, got ${String(c)}`,
+    );
   }
   let l = 0;
   while (1 << l < c) l++;
@@ -45,13 +48,19 @@ export function tiledSize(shape: FeatureShape): { width: number; height: number 
  * tile column `k % cols`; unused tiles are 0. `map` (a 256-entry table) is applied to each value on
  * the way, e.g. level -> pixel.
  */
-export function tile(values: Uint8Array, shape: FeatureShape, out?: Uint8Array, map?: Uint8Array): TiledImage {
+export function tile(
+  values: Uint8Array,
+  shape: FeatureShape,
+  out?: Uint8Array,
+  map?: Uint8Array,
+): TiledImage {
   const [c, h, w] = shape;
   checkShape(shape, values.length);
   const { width, height } = tiledSize(shape);
   const n = width * height;
   const pixels = out ?? new Uint8Array(n);
-  if (pixels.length < n) throw codecError(CodecErrorType.BadOptions, 'tile output buffer is too small');
+  if (pixels.length < n)
+    throw codecError(CodecErrorType.BadOptions, 'tile output buffer is too small');
   // The addon's loop when it is built (one call); the TypeScript loop below is the same layout.
   if (nativeIfBuilt()?.tile(values, c, h, w, pixels, map) === 0) return { pixels, width, height };
   tileLoop(values, shape, pixels, width, height, map);
@@ -83,12 +92,20 @@ export function tileLoop(
 }
 
 /** Inverse of {@link tile}: reads the channels back in CHW order, optionally mapping each pixel. */
-export function untile(pixels: Uint8Array, shape: FeatureShape, out?: Uint8Array, map?: Uint8Array): Uint8Array {
+export function untile(
+  pixels: Uint8Array,
+  shape: FeatureShape,
+  out?: Uint8Array,
+  map?: Uint8Array,
+): Uint8Array {
   const [c, h, w] = shape;
   checkShape(shape);
   const { width, height } = tiledSize(shape);
   if (pixels.length < width * height) {
-    throw codecError(CodecErrorType.BadOptions, `untile needs ${width * height} pixels, got ${pixels.length}`);
+    throw codecError(
+      CodecErrorType.BadOptions,
+      `untile needs ${width * height} pixels, got ${pixels.length}`,
+    );
   }
   const values = out ?? new Uint8Array(c * h * w);
   if (nativeIfBuilt()?.untile(pixels, c, h, w, values, map) === 0) return values;
@@ -97,7 +114,13 @@ export function untile(pixels: Uint8Array, shape: FeatureShape, out?: Uint8Array
 }
 
 /** The TypeScript untiling loop (the addon's twin; tests compare the two). */
-export function untileLoop(pixels: Uint8Array, shape: FeatureShape, values: Uint8Array, width: number, map?: Uint8Array): void {
+export function untileLoop(
+  pixels: Uint8Array,
+  shape: FeatureShape,
+  values: Uint8Array,
+  width: number,
+  map?: Uint8Array,
+): void {
   const [c, h, w] = shape;
   const { cols } = tileGrid(c);
   for (let k = 0; k < c; k++) {
@@ -119,12 +142,18 @@ export function checkShape(shape: FeatureShape, length?: number): number {
   }
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 1 || d > 65535) {
-      throw codecError(CodecErrorType.BadOptions, `shape ${shape.join('x')} has a dimension outside 1..65535`);
+      throw codecError(
+        CodecErrorType.BadOptions,
+        `shape ${shape.join('x')} has a dimension outside 1..65535`,
+      );
     }
   }
   const n = shape[0] * shape[1] * shape[2];
   if (length !== undefined && length !== n) {
-    throw codecError(CodecErrorType.BadOptions, `shape ${shape.join('x')} needs ${n} values, got ${length}`);
+    throw codecError(
+      CodecErrorType.BadOptions,
+      `shape ${shape.join('x')} needs ${n} values, got ${length}`,
+    );
   }
   return n;
 }

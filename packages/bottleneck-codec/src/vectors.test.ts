@@ -11,12 +11,22 @@ for (const shape of VECTOR_SHAPES) {
     const stored: unknown = JSON.parse(readFileSync(new URL(vectorFileName(shape), dir), 'utf8'));
     // Re-derive through JSON so that the comparison sees exactly what was written.
     const fresh: unknown = JSON.parse(JSON.stringify(vectorFile(shape)));
-    assert.deepEqual(fresh, stored, 'vectors are stale: run scripts/generate-vectors.ts and commit the result');
+    assert.deepEqual(
+      fresh,
+      stored,
+      'vectors are stale: run scripts/generate-vectors.ts and commit the result',
+    );
   });
 
   test(`shared vectors ${shape.join('x')}: the frame decodes to the dequantized JPEG pixels`, () => {
     const file = JSON.parse(readFileSync(new URL(vectorFileName(shape), dir), 'utf8')) as {
-      cases: { bits: number; min: number; max: number; frame: string; jpeg: { decodedPixels: string } }[];
+      cases: {
+        bits: number;
+        min: number;
+        max: number;
+        frame: string;
+        jpeg: { decodedPixels: string };
+      }[];
     };
     for (const c of file.cases) {
       const decoded = decodeFeatureFrame(Buffer.from(c.frame, 'base64'), { expectedShape: shape });

@@ -10,7 +10,11 @@ const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: false });
  * false in the schema) and deep-freezes; a bad value throws `MeshError(InvalidArgument, type)` whose
  * message names the field, e.g. `config field /redis/url must be string`.
  */
-export function compileValidator<S extends TSchema>(schema: S, what: string, type: string): (input: unknown) => Readonly<Static<S>> {
+export function compileValidator<S extends TSchema>(
+  schema: S,
+  what: string,
+  type: string,
+): (input: unknown) => Readonly<Static<S>> {
   const validate = ajv.compile<Static<S>>(schema);
   return (input) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {

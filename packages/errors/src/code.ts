@@ -49,7 +49,7 @@ export function codeToString(code: Code): string {
 export function codeFromString(value: string): Code | undefined {
   for (const [k, v] of Object.entries(names)) if (v === value) return Number(k);
   const n = Number(value);
-  return Number.isInteger(n) && n in names ? (n) : undefined;
+  return Number.isInteger(n) && n in names ? n : undefined;
 }
 
 const httpStatus: Record<Code, number> = {

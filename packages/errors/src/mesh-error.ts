@@ -39,13 +39,18 @@ export class MeshError extends Error {
 
   /** `instanceof` that also holds across two installed copies of this package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[brand] === true
+    );
   }
 
   /** Normalises anything thrown into a MeshError, keeping the original as `cause`. */
   static from(reason: unknown, fallback: Code = Code.Unknown): MeshError {
     if (reason instanceof MeshError) return reason;
-    if (isAbortError(reason)) return new MeshError(Code.Canceled, 'operation was aborted', { cause: reason });
+    if (isAbortError(reason))
+      return new MeshError(Code.Canceled, 'operation was aborted', { cause: reason });
     if (reason instanceof Error) return new MeshError(fallback, reason.message, { cause: reason });
     return new MeshError(fallback, String(reason), { cause: reason });
   }

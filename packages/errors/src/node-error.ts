@@ -22,5 +22,8 @@ export function fromNodeError(reason: unknown): MeshError | undefined {
   if (typeof sys !== 'string') return undefined;
   const code = platformCodes[sys];
   if (code === undefined) return undefined;
-  return new MeshError(code, `${sys}: ${reason.message}`, { cause: reason, type: sys.toLowerCase() });
+  return new MeshError(code, `${sys}: ${reason.message}`, {
+    cause: reason,
+    type: sys.toLowerCase(),
+  });
 }

@@ -11,10 +11,14 @@ export async function findModelRepositories(root: string): Promise<string[]> {
   try {
     names = await readdir(abs);
   } catch (e) {
-    throw new MeshError(Code.NotFound, `cannot list model repositories in ${abs} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
-      type: 'repository_root_missing',
-      cause: e,
-    });
+    throw new MeshError(
+      Code.NotFound,
+      `cannot list model repositories in ${abs} (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      {
+        type: 'repository_root_missing',
+        cause: e,
+      },
+    );
   }
   const out: string[] = [];
   for (const name of names.sort()) {
@@ -28,7 +32,10 @@ export async function findModelRepositories(root: string): Promise<string[]> {
 }
 
 /** Loads every repository under `root`; the first bad one throws (see loadModelRepository). */
-export async function loadModelRepositories(root: string, options?: LoadModelRepositoryOptions): Promise<ModelRepository[]> {
+export async function loadModelRepositories(
+  root: string,
+  options?: LoadModelRepositoryOptions,
+): Promise<ModelRepository[]> {
   const dirs = await findModelRepositories(root);
   const out: ModelRepository[] = [];
   for (const d of dirs) out.push(await loadModelRepository(d, options));

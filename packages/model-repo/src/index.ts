@@ -2,7 +2,11 @@
 // mobile agent: schema and validation, checksums, onnxruntime sessions, input normalisation, top-k.
 
 export { loadModelRepository, MANIFEST_FILE } from './model-repository.js';
-export type { ModelRepository, LoadModelRepositoryOptions, SessionTarget } from './model-repository.js';
+export type {
+  ModelRepository,
+  LoadModelRepositoryOptions,
+  SessionTarget,
+} from './model-repository.js';
 export { findModelRepositories, loadModelRepositories } from './find-repositories.js';
 export { openSession, describeTarget, TENSOR_NAMES } from './open-session.js';
 export type { OpenSessionOptions, OpenedSession } from './open-session.js';
@@ -22,5 +26,12 @@ export {
   TrainingInfoSchema,
   MANIFEST_SCHEMA_VERSION,
 } from './manifest-schema.js';
-export type { Manifest, PartitionSpec, FileRef, InputSpec, CodecSpec, TrainingInfo } from './manifest-schema.js';
+export type {
+  Manifest,
+  PartitionSpec,
+  FileRef,
+  InputSpec,
+  CodecSpec,
+  TrainingInfo,
+} from './manifest-schema.js';
 export { sha256File } from './sha256-file.js';

@@ -8,7 +8,10 @@ import type { Static } from '@sinclair/typebox';
  * without a schema change.
  */
 
-const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'lower-case hex SHA-256 of the file' });
+const Sha256 = Type.String({
+  pattern: '^[0-9a-f]{64}$',
+  description: 'lower-case hex SHA-256 of the file',
+});
 
 const PositiveInt = Type.Integer({ minimum: 1 });
 
@@ -55,7 +58,10 @@ export const TrainingInfoSchema = Type.Object(
 export const PartitionSpecSchema = Type.Object(
   {
     /** e.g. "rb1"; never "cloud" or "mobile", which name the other candidates. */
-    id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', not: { enum: ['cloud', 'mobile'] } }),
+    id: Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
+      not: { enum: ['cloud', 'mobile'] },
+    }),
     /** Residual block the split comes after. */
     block: Type.Integer({ minimum: 0 }),
     /** c' */

@@ -4,7 +4,12 @@ import { mkdtemp, readFile, rm, writeFile, unlink, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Code, MeshError } from '@bottlenet/errors';
-import { loadModelRepository, loadModelRepositories, findModelRepositories, validateManifest } from './index.js';
+import {
+  loadModelRepository,
+  loadModelRepositories,
+  findModelRepositories,
+  validateManifest,
+} from './index.js';
 import { writeTinyRepository } from './testing/index.js';
 import type { Manifest } from './index.js';
 
@@ -20,10 +25,16 @@ before(async () => {
 after(() => rm(root, { recursive: true, force: true }));
 
 /** A copy of the good repository with `edit` applied to its manifest (or files). */
-async function variant(name: string, edit: (m: Record<string, unknown>, dir: string) => Promise<void> | void): Promise<string> {
+async function variant(
+  name: string,
+  edit: (m: Record<string, unknown>, dir: string) => Promise<void> | void,
+): Promise<string> {
   const dir = join(root, name);
   await cp(good, dir, { recursive: true });
-  const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   await edit(m, dir);
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
   return dir;
@@ -39,13 +50,18 @@ async function rejects(p: Promise<unknown>, code: Code, type: string, text: RegE
   });
 }
 
-const clone = (): Record<string, unknown> => JSON.parse(JSON.stringify(manifest)) as Record<string, unknown>;
+const clone = (): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(manifest)) as Record<string, unknown>;
 const parts = (m: Record<string, unknown>) => m.partitions as Array<Record<string, unknown>>;
 
 function invalid(m: unknown, text: RegExp): void {
   assert.throws(
     () => validateManifest(m),
-    (e: unknown) => e instanceof MeshError && e.code === Code.InvalidArgument && e.type === 'manifest_invalid' && text.test(e.message),
+    (e: unknown) =>
+      e instanceof MeshError &&
+      e.code === Code.InvalidArgument &&
+      e.type === 'manifest_invalid' &&
+      text.test(e.message),
   );
 }
 
@@ -66,13 +82,25 @@ test('unknown partition id is NOT_FOUND naming the known ones', async () => {
   const repo = await loadModelRepository(good);
   assert.throws(
     () => repo.partition('rb9'),
-    (e: unknown) => e instanceof MeshError && e.code === Code.NotFound && e.type === 'partition_unknown' && /"rb9".*rb1, rb2/.test(e.message),
+    (e: unknown) =>
+      e instanceof MeshError &&
+      e.code === Code.NotFound &&
+      e.type === 'partition_unknown' &&
+      /"rb9".*rb1, rb2/.test(e.message),
   );
-  assert.throws(() => repo.filePath({ partition: 'cloud', part: 'head' }), (e: unknown) => e instanceof MeshError && e.code === Code.NotFound);
+  assert.throws(
+    () => repo.filePath({ partition: 'cloud', part: 'head' }),
+    (e: unknown) => e instanceof MeshError && e.code === Code.NotFound,
+  );
 });
 
 test('missing folder and missing manifest are NOT_FOUND', async () => {
-  await rejects(loadModelRepository(join(root, 'nope')), Code.NotFound, 'manifest_missing', /no model repository at .*nope.*ENOENT/);
+  await rejects(
+    loadModelRepository(join(root, 'nope')),
+    Code.NotFound,
+    'manifest_missing',
+    /no model repository at .*nope.*ENOENT/,
+  );
   const dir = await variant('no-manifest', () => undefined);
   await unlink(join(dir, 'manifest.json'));
   await rejects(loadModelRepository(dir), Code.NotFound, 'manifest_missing', /manifest\.json/);
@@ -81,14 +109,24 @@ test('missing folder and missing manifest are NOT_FOUND', async () => {
 test('bad JSON is INVALID_ARGUMENT manifest_bad_json', async () => {
   const dir = await variant('bad-json', () => undefined);
   await writeFile(join(dir, 'manifest.json'), '{"schemaVersion": 1,');
-  await rejects(loadModelRepository(dir), Code.InvalidArgument, 'manifest_bad_json', /manifest\.json: not valid JSON/);
+  await rejects(
+    loadModelRepository(dir),
+    Code.InvalidArgument,
+    'manifest_bad_json',
+    /manifest\.json: not valid JSON/,
+  );
 });
 
 test('a missing field is named by its path', async () => {
   const dir = await variant('missing-tail', (m) => {
     delete parts(m)[1]!.tail;
   });
-  await rejects(loadModelRepository(dir), Code.InvalidArgument, 'manifest_invalid', /missing field partitions\[1\]\.tail/);
+  await rejects(
+    loadModelRepository(dir),
+    Code.InvalidArgument,
+    'manifest_invalid',
+    /missing field partitions\[1\]\.tail/,
+  );
   const m = clone();
   delete m.classes;
   invalid(m, /missing field classes/);
@@ -149,21 +187,36 @@ test('a checksum mismatch is FAILED_PRECONDITION naming the file', async () => {
     b[b.length - 1] = b.at(-1)! ^ 0xff;
     await writeFile(f, b);
   });
-  await rejects(loadModelRepository(dir), Code.FailedPrecondition, 'checksum_mismatch', /partitions\[1\]\.tail\.file "rb2\/tail\.onnx" has sha256 [0-9a-f]{64}, the manifest says/);
+  await rejects(
+    loadModelRepository(dir),
+    Code.FailedPrecondition,
+    'checksum_mismatch',
+    /partitions\[1\]\.tail\.file "rb2\/tail\.onnx" has sha256 [0-9a-f]{64}, the manifest says/,
+  );
   // ... and loads when checksums are not verified.
   await loadModelRepository(dir, { verifyChecksums: false });
 });
 
 test('a missing ONNX file is NOT_FOUND naming the field', async () => {
   const dir = await variant('missing-onnx', async (_m, d) => unlink(join(d, 'full.onnx')));
-  await rejects(loadModelRepository(dir), Code.NotFound, 'model_file_missing', /full\.file "full\.onnx" does not exist/);
+  await rejects(
+    loadModelRepository(dir),
+    Code.NotFound,
+    'model_file_missing',
+    /full\.file "full\.onnx" does not exist/,
+  );
 });
 
 test('a file path outside the repository is rejected', async () => {
   const dir = await variant('escape', (m) => {
     (m.full as Record<string, unknown>).file = '../tiny/full.onnx';
   });
-  await rejects(loadModelRepository(dir), Code.InvalidArgument, 'manifest_invalid', /full\.file "\.\.\/tiny\/full\.onnx" must be a path inside/);
+  await rejects(
+    loadModelRepository(dir),
+    Code.InvalidArgument,
+    'manifest_invalid',
+    /full\.file "\.\.\/tiny\/full\.onnx" must be a path inside/,
+  );
 });
 
 test('findModelRepositories lists folders with a manifest', async () => {
@@ -174,8 +227,16 @@ test('findModelRepositories lists folders with a manifest', async () => {
     await writeFile(join(only, 'README'), 'not a repo');
     assert.deepEqual(await findModelRepositories(only), [join(only, 'a'), join(only, 'b')]);
     const repos = await loadModelRepositories(only);
-    assert.deepEqual(repos.map((r) => `${r.manifest.name}@${r.manifest.version}`), ['a@1', 'b@2']);
-    await rejects(findModelRepositories(join(only, 'none')), Code.NotFound, 'repository_root_missing', /cannot list/);
+    assert.deepEqual(
+      repos.map((r) => `${r.manifest.name}@${r.manifest.version}`),
+      ['a@1', 'b@2'],
+    );
+    await rejects(
+      findModelRepositories(join(only, 'none')),
+      Code.NotFound,
+      'repository_root_missing',
+      /cannot list/,
+    );
   } finally {
     await rm(only, { recursive: true, force: true });
   }

@@ -53,10 +53,20 @@ function fileRefs(m: Manifest): Array<[string, FileRef]> {
 function insideDir(dir: string, field: string, file: string): string {
   const abs = resolve(dir, file);
   const rel = relative(dir, abs);
-  if (isAbsolute(file) || rel === '' || rel.startsWith('..' + sep) || rel === '..' || isAbsolute(rel)) {
-    throw new MeshError(Code.InvalidArgument, `${join(dir, MANIFEST_FILE)}: ${field}.file "${file}" must be a path inside the repository folder`, {
-      type: 'manifest_invalid',
-    });
+  if (
+    isAbsolute(file) ||
+    rel === '' ||
+    rel.startsWith('..' + sep) ||
+    rel === '..' ||
+    isAbsolute(rel)
+  ) {
+    throw new MeshError(
+      Code.InvalidArgument,
+      `${join(dir, MANIFEST_FILE)}: ${field}.file "${file}" must be a path inside the repository folder`,
+      {
+        type: 'manifest_invalid',
+      },
+    );
   }
   return abs;
 }
@@ -77,17 +87,24 @@ async function isFile(path: string): Promise<boolean> {
  * - NOT_FOUND `model_file_missing`: a file the manifest names is not there;
  * - FAILED_PRECONDITION `checksum_mismatch`: a file's SHA-256 differs from the manifest's.
  */
-export async function loadModelRepository(dir: string, options: LoadModelRepositoryOptions = {}): Promise<ModelRepository> {
+export async function loadModelRepository(
+  dir: string,
+  options: LoadModelRepositoryOptions = {},
+): Promise<ModelRepository> {
   const root = resolve(dir);
   const manifestPath = join(root, MANIFEST_FILE);
   let text: string;
   try {
     text = await readFile(manifestPath, 'utf8');
   } catch (e) {
-    throw new MeshError(Code.NotFound, `no model repository at ${root}: cannot read ${MANIFEST_FILE} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
-      type: 'manifest_missing',
-      cause: e,
-    });
+    throw new MeshError(
+      Code.NotFound,
+      `no model repository at ${root}: cannot read ${MANIFEST_FILE} (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      {
+        type: 'manifest_missing',
+        cause: e,
+      },
+    );
   }
   const manifest = deepFreeze(parseManifest(text, manifestPath));
 
@@ -95,7 +112,11 @@ export async function loadModelRepository(dir: string, options: LoadModelReposit
   for (const [field, ref] of fileRefs(manifest)) {
     const abs = insideDir(root, field, ref.file);
     if (!(await isFile(abs))) {
-      throw new MeshError(Code.NotFound, `${manifestPath}: ${field}.file "${ref.file}" does not exist`, { type: 'model_file_missing' });
+      throw new MeshError(
+        Code.NotFound,
+        `${manifestPath}: ${field}.file "${ref.file}" does not exist`,
+        { type: 'model_file_missing' },
+      );
     }
     if (options.verifyChecksums ?? true) {
       const actual = await sha256File(abs);
@@ -114,13 +135,18 @@ export async function loadModelRepository(dir: string, options: LoadModelReposit
   const partition = (id: string): PartitionSpec => {
     const p = byId.get(id);
     if (p === undefined) {
-      throw new MeshError(Code.NotFound, `model ${manifest.name} version ${manifest.version} has no partition "${id}" (it has ${[...byId.keys()].join(', ') || 'none'})`, {
-        type: 'partition_unknown',
-      });
+      throw new MeshError(
+        Code.NotFound,
+        `model ${manifest.name} version ${manifest.version} has no partition "${id}" (it has ${[...byId.keys()].join(', ') || 'none'})`,
+        {
+          type: 'partition_unknown',
+        },
+      );
     }
     return p;
   };
-  const fileRef = (target: SessionTarget): FileRef => (target === 'full' ? manifest.full : partition(target.partition)[target.part]);
+  const fileRef = (target: SessionTarget): FileRef =>
+    target === 'full' ? manifest.full : partition(target.partition)[target.part];
   const repo: ModelRepository = {
     dir: root,
     manifest,

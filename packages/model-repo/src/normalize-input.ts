@@ -41,25 +41,45 @@ const tableCache = new WeakMap<InputSpec, Float32Array[]>();
  * every channel. INVALID_ARGUMENT (`image_size_mismatch`, `image_channels_unsupported`, `buffer_too_small`)
  * when the image does not fit.
  */
-export function normalizeInput(spec: InputSpec, image: PixelImage, options: NormalizeOptions = {}): Float32Array {
+export function normalizeInput(
+  spec: InputSpec,
+  image: PixelImage,
+  options: NormalizeOptions = {},
+): Float32Array {
   const [C, H, W] = spec.shape;
   const { width, height, channels, data } = image;
   if (width !== W || height !== H) {
-    throw new MeshError(Code.InvalidArgument, `image is ${width}x${height}, the model takes ${W}x${H}`, { type: 'image_size_mismatch' });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `image is ${width}x${height}, the model takes ${W}x${H}`,
+      { type: 'image_size_mismatch' },
+    );
   }
   if (channels !== 1 && channels !== 3 && channels !== 4) {
-    throw new MeshError(Code.InvalidArgument, `image has ${channels} channels, expected 1, 3 or 4`, { type: 'image_channels_unsupported' });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `image has ${channels} channels, expected 1, 3 or 4`,
+      { type: 'image_channels_unsupported' },
+    );
   }
   if (data.length !== width * height * channels) {
-    throw new MeshError(Code.InvalidArgument, `image data has ${data.length} values, ${width}x${height}x${channels} needs ${width * height * channels}`, {
-      type: 'image_size_mismatch',
-    });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `image data has ${data.length} values, ${width}x${height}x${channels} needs ${width * height * channels}`,
+      {
+        type: 'image_size_mismatch',
+      },
+    );
   }
   const plane = H * W;
   const offset = options.offset ?? 0;
   const out = options.out ?? new Float32Array(C * plane);
   if (out.length < offset + C * plane) {
-    throw new MeshError(Code.InvalidArgument, `output buffer has ${out.length} elements, needs ${offset + C * plane}`, { type: 'buffer_too_small' });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `output buffer has ${out.length} elements, needs ${offset + C * plane}`,
+      { type: 'buffer_too_small' },
+    );
   }
   let tables = tableCache.get(spec);
   if (tables === undefined) {
@@ -84,7 +104,8 @@ export function normalizeInput(spec: InputSpec, image: PixelImage, options: Norm
       const std = spec.std[c]!;
       for (let i = 0, j = first; i < plane; i++, j += step) {
         const p = data[j]!;
-        out[base + i] = (p | 0) === p && p >= 0 && p <= 255 ? table[p]! : (p / spec.scale - mean) / std;
+        out[base + i] =
+          (p | 0) === p && p >= 0 && p <= 255 ? table[p]! : (p / spec.scale - mean) / std;
       }
     }
   }
@@ -114,6 +135,14 @@ function grayFromColor(
 }
 
 /** The hot loop for 8-bit pixels, kept small and monomorphic so V8 optimises it well. */
-function lookup(table: Float32Array, data: Uint8Array | Uint8ClampedArray, first: number, step: number, n: number, out: Float32Array, base: number): void {
+function lookup(
+  table: Float32Array,
+  data: Uint8Array | Uint8ClampedArray,
+  first: number,
+  step: number,
+  n: number,
+  out: Float32Array,
+  base: number,
+): void {
   for (let i = 0, j = first; i < n; i++, j += step) out[base + i] = table[data[j]!]!;
 }

@@ -35,7 +35,11 @@ function batch(n: number): Float32Array {
   const out = new Float32Array(n * 64);
   for (let b = 0; b < n; b++) {
     const data = Uint8Array.from({ length: 64 }, (_, i) => (37 * i + 11 * b) % 256);
-    normalizeInput(repo.manifest.input, { data, width: 8, height: 8, channels: 1 }, { out, offset: b * 64 });
+    normalizeInput(
+      repo.manifest.input,
+      { data, width: 8, height: 8, channels: 1 },
+      { out, offset: b * 64 },
+    );
   }
   return out;
 }
@@ -64,23 +68,44 @@ test('full, heads and tails open and run with a dynamic batch', async () => {
 test('rb1 head computes 2x2 average pool + ReLU of the normalised input', async () => {
   const head = await open(repo, { partition: 'rb1', part: 'head' });
   const xs = batch(1);
-  const f = (await head.session.run({ input: new Tensor('float32', xs, [1, 1, 8, 8]) })).features!.data as Float32Array;
+  const f = (await head.session.run({ input: new Tensor('float32', xs, [1, 1, 8, 8]) })).features!
+    .data as Float32Array;
   for (let r = 0; r < 4; r++)
     for (let c = 0; c < 4; c++) {
       const at = (y: number, x: number) => xs[y * 8 + x]!;
-      const want = Math.max(0, (at(2 * r, 2 * c) + at(2 * r, 2 * c + 1) + at(2 * r + 1, 2 * c) + at(2 * r + 1, 2 * c + 1)) / 4);
-      assert.ok(Math.abs(f[r * 4 + c]! - want) < 1e-5, `feature (${r},${c}) = ${f[r * 4 + c]}, want ${want}`);
+      const want = Math.max(
+        0,
+        (at(2 * r, 2 * c) +
+          at(2 * r, 2 * c + 1) +
+          at(2 * r + 1, 2 * c) +
+          at(2 * r + 1, 2 * c + 1)) /
+          4,
+      );
+      assert.ok(
+        Math.abs(f[r * 4 + c]! - want) < 1e-5,
+        `feature (${r},${c}) = ${f[r * 4 + c]}, want ${want}`,
+      );
     }
 });
 
 test('an unknown partition is NOT_FOUND', async () => {
-  await assert.rejects(openSession(repo, { partition: 'rb7', part: 'tail' }), (e: unknown) => e instanceof MeshError && e.code === Code.NotFound && e.type === 'partition_unknown');
+  await assert.rejects(
+    openSession(repo, { partition: 'rb7', part: 'tail' }),
+    (e: unknown) =>
+      e instanceof MeshError && e.code === Code.NotFound && e.type === 'partition_unknown',
+  );
 });
 
-async function tamperedRepo(name: string, edit: (m: Record<string, unknown>, dir: string) => Promise<void> | void): Promise<ModelRepository> {
+async function tamperedRepo(
+  name: string,
+  edit: (m: Record<string, unknown>, dir: string) => Promise<void> | void,
+): Promise<ModelRepository> {
   const dir = join(root, name);
   await writeTinyRepository(dir);
-  const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   await edit(m, dir);
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
   return loadModelRepository(dir);
@@ -93,7 +118,11 @@ test('an ONNX file whose shape disagrees with the manifest is FAILED_PRECONDITIO
   });
   await assert.rejects(
     openSession(bad, { partition: 'rb1', part: 'head' }),
-    (e: unknown) => e instanceof MeshError && e.code === Code.FailedPrecondition && e.type === 'model_mismatch' && /output "features" has shape \[N,1,4,4\], the manifest implies \[N,1,3,3\]/.test(e.message),
+    (e: unknown) =>
+      e instanceof MeshError &&
+      e.code === Code.FailedPrecondition &&
+      e.type === 'model_mismatch' &&
+      /output "features" has shape \[N,1,4,4\], the manifest implies \[N,1,3,3\]/.test(e.message),
   );
 });
 
@@ -103,5 +132,12 @@ test('an ONNX file onnxruntime cannot parse is FAILED_PRECONDITION session_creat
     await writeFile(join(dir, 'full.onnx'), junk);
     (m.full as Record<string, unknown>).sha256 = createHash('sha256').update(junk).digest('hex');
   });
-  await assert.rejects(openSession(bad, 'full'), (e: unknown) => e instanceof MeshError && e.code === Code.FailedPrecondition && e.type === 'session_create_failed' && /cannot open full of tiny/.test(e.message));
+  await assert.rejects(
+    openSession(bad, 'full'),
+    (e: unknown) =>
+      e instanceof MeshError &&
+      e.code === Code.FailedPrecondition &&
+      e.type === 'session_create_failed' &&
+      /cannot open full of tiny/.test(e.message),
+  );
 });

@@ -38,22 +38,49 @@ export function describeTarget(target: SessionTarget): string {
   return target === 'full' ? 'full' : `${target.partition}/${target.part}`;
 }
 
-function expected(repo: ModelRepository, target: SessionTarget): Omit<OpenedSession, 'session' | 'target'> {
+function expected(
+  repo: ModelRepository,
+  target: SessionTarget,
+): Omit<OpenedSession, 'session' | 'target'> {
   const m = repo.manifest;
   const classes = [m.classes.length];
-  if (target === 'full') return { inputName: TENSOR_NAMES.input, outputName: TENSOR_NAMES.logits, inputShape: m.input.shape, outputShape: classes };
+  if (target === 'full')
+    return {
+      inputName: TENSOR_NAMES.input,
+      outputName: TENSOR_NAMES.logits,
+      inputShape: m.input.shape,
+      outputShape: classes,
+    };
   const p = repo.partition(target.partition);
   return target.part === 'head'
-    ? { inputName: TENSOR_NAMES.input, outputName: TENSOR_NAMES.features, inputShape: m.input.shape, outputShape: p.featureShape }
-    : { inputName: TENSOR_NAMES.features, outputName: TENSOR_NAMES.logits, inputShape: p.featureShape, outputShape: classes };
+    ? {
+        inputName: TENSOR_NAMES.input,
+        outputName: TENSOR_NAMES.features,
+        inputShape: m.input.shape,
+        outputShape: p.featureShape,
+      }
+    : {
+        inputName: TENSOR_NAMES.features,
+        outputName: TENSOR_NAMES.logits,
+        inputShape: p.featureShape,
+        outputShape: classes,
+      };
 }
 
 /** Compares the model's declared shape (batch axis first, symbolic dims allowed) with the manifest's. */
-function checkShape(session: InferenceSession, name: string, kind: 'input' | 'output', want: readonly number[]): string | undefined {
-  const meta = (kind === 'input' ? session.inputMetadata : session.outputMetadata).find((v) => v.name === name);
+function checkShape(
+  session: InferenceSession,
+  name: string,
+  kind: 'input' | 'output',
+  want: readonly number[],
+): string | undefined {
+  const meta = (kind === 'input' ? session.inputMetadata : session.outputMetadata).find(
+    (v) => v.name === name,
+  );
   if (meta === undefined || !meta.isTensor) return undefined;
   const dims = meta.shape.slice(1);
-  if (dims.length !== want.length) return `${kind} "${name}" has shape [${meta.shape.join(',')}], the manifest implies [N,${want.join(',')}]`;
+  if (dims.length !== want.length)
+    return `${kind} "${name}" has shape [${meta.shape.join(',')}], the manifest implies [N,${want.join(',')}]`;
   for (let i = 0; i < want.length; i++) {
     const d = dims[i];
     if (typeof d === 'number' && d > 0 && d !== want[i]) {
@@ -69,7 +96,11 @@ function checkShape(session: InferenceSession, name: string, kind: 'input' | 'ou
  * FAILED_PRECONDITION `session_create_failed` (onnxruntime could not load the file) or `model_mismatch`
  * (names or shapes differ from the manifest).
  */
-export async function openSession(repo: ModelRepository, target: SessionTarget, options: OpenSessionOptions = {}): Promise<OpenedSession> {
+export async function openSession(
+  repo: ModelRepository,
+  target: SessionTarget,
+  options: OpenSessionOptions = {},
+): Promise<OpenedSession> {
   const want = expected(repo, target);
   const path = repo.filePath(target);
   let session: InferenceSession;
@@ -81,24 +112,37 @@ export async function openSession(repo: ModelRepository, target: SessionTarget, 
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     });
   } catch (e) {
-    throw new MeshError(Code.FailedPrecondition, `cannot open ${describeTarget(target)} of ${repo.manifest.name} (${path}): ${(e as Error).message}`, {
-      type: 'session_create_failed',
-      cause: e,
-    });
+    throw new MeshError(
+      Code.FailedPrecondition,
+      `cannot open ${describeTarget(target)} of ${repo.manifest.name} (${path}): ${(e as Error).message}`,
+      {
+        type: 'session_create_failed',
+        cause: e,
+      },
+    );
   }
   const problems: string[] = [];
-  if (!session.inputNames.includes(want.inputName)) problems.push(`no input "${want.inputName}" (inputs: ${session.inputNames.join(', ')})`);
-  if (!session.outputNames.includes(want.outputName)) problems.push(`no output "${want.outputName}" (outputs: ${session.outputNames.join(', ')})`);
+  if (!session.inputNames.includes(want.inputName))
+    problems.push(`no input "${want.inputName}" (inputs: ${session.inputNames.join(', ')})`);
+  if (!session.outputNames.includes(want.outputName))
+    problems.push(`no output "${want.outputName}" (outputs: ${session.outputNames.join(', ')})`);
   if (problems.length === 0) {
-    for (const p of [checkShape(session, want.inputName, 'input', want.inputShape), checkShape(session, want.outputName, 'output', want.outputShape)]) {
+    for (const p of [
+      checkShape(session, want.inputName, 'input', want.inputShape),
+      checkShape(session, want.outputName, 'output', want.outputShape),
+    ]) {
       if (p !== undefined) problems.push(p);
     }
   }
   if (problems.length > 0) {
     await session.release();
-    throw new MeshError(Code.FailedPrecondition, `${describeTarget(target)} of ${repo.manifest.name} (${path}) does not match the manifest: ${problems.join('; ')}`, {
-      type: 'model_mismatch',
-    });
+    throw new MeshError(
+      Code.FailedPrecondition,
+      `${describeTarget(target)} of ${repo.manifest.name} (${path}) does not match the manifest: ${problems.join('; ')}`,
+      {
+        type: 'model_mismatch',
+      },
+    );
   }
   return Object.freeze({ session, target, ...want });
 }

@@ -47,10 +47,14 @@ export function parseManifest(text: string, source = 'manifest.json'): Manifest 
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new MeshError(Code.InvalidArgument, `${source}: not valid JSON (${(e as Error).message})`, {
-      type: 'manifest_bad_json',
-      cause: e,
-    });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `${source}: not valid JSON (${(e as Error).message})`,
+      {
+        type: 'manifest_bad_json',
+        cause: e,
+      },
+    );
   }
   return validateManifest(data, source);
 }
@@ -65,14 +69,19 @@ export function validateManifest(data: unknown, source = 'manifest.json'): Manif
   }
   const m = data;
   const c = m.input.shape[0];
-  if (m.input.mean.length !== c) throw invalid(source, `input.mean has ${m.input.mean.length} values, input.shape[0] is ${c}`);
-  if (m.input.std.length !== c) throw invalid(source, `input.std has ${m.input.std.length} values, input.shape[0] is ${c}`);
+  if (m.input.mean.length !== c)
+    throw invalid(source, `input.mean has ${m.input.mean.length} values, input.shape[0] is ${c}`);
+  if (m.input.std.length !== c)
+    throw invalid(source, `input.std has ${m.input.std.length} values, input.shape[0] is ${c}`);
   const seen = new Set<string>();
   m.partitions.forEach((p, i) => {
     if (seen.has(p.id)) throw invalid(source, `partitions[${i}].id "${p.id}" is used twice`);
     seen.add(p.id);
     if (p.featureShape[0] !== p.channels) {
-      throw invalid(source, `partitions[${i}].featureShape[0] is ${p.featureShape[0]}, channels is ${p.channels}`);
+      throw invalid(
+        source,
+        `partitions[${i}].featureShape[0] is ${p.featureShape[0]}, channels is ${p.channels}`,
+      );
     }
   });
   return m;

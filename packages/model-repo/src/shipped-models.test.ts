@@ -6,7 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tensor } from 'onnxruntime-node';
-import { findModelRepositories, loadModelRepository, normalizeInput, openSession } from './index.js';
+import {
+  findModelRepositories,
+  loadModelRepository,
+  normalizeInput,
+  openSession,
+} from './index.js';
 import type { ModelRepository } from './index.js';
 
 const modelsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models');
@@ -24,7 +29,10 @@ test('every shipped model repository loads and its ONNX files match the manifest
       const x = new Tensor('float32', new Float32Array(2 * C * H * W), [2, C, H, W]);
       const full = await openSession(repo, 'full');
       try {
-        assert.deepEqual((await full.session.run({ input: x })).logits!.dims, [2, repo.manifest.classes.length]);
+        assert.deepEqual((await full.session.run({ input: x })).logits!.dims, [
+          2,
+          repo.manifest.classes.length,
+        ]);
       } finally {
         await full.session.release();
       }
@@ -34,7 +42,11 @@ test('every shipped model repository loads and its ONNX files match the manifest
         try {
           const f = (await head.session.run({ input: x })).features!;
           assert.deepEqual(f.dims, [2, ...repo.partition(id).featureShape], `${id} head output`);
-          assert.deepEqual((await tail.session.run({ features: f })).logits!.dims, [2, repo.manifest.classes.length], `${id} tail output`);
+          assert.deepEqual(
+            (await tail.session.run({ features: f })).logits!.dims,
+            [2, repo.manifest.classes.length],
+            `${id} tail output`,
+          );
         } finally {
           await head.session.release();
           await tail.session.release();
@@ -50,14 +62,20 @@ interface Reference {
   pixels: number[];
   tolerance: number;
   full: { logits: number[][] };
-  partitions: Record<string, { featuresShape: number[]; featuresSum: number[]; logits: number[][] }>;
+  partitions: Record<
+    string,
+    { featuresShape: number[]; featuresSum: number[]; logits: number[][] }
+  >;
 }
 
 function closeTo(got: ArrayLike<number>, want: number[][], tol: number, what: string): void {
   const flat = want.flat();
   assert.equal(got.length, flat.length, `${what}: length`);
   for (let i = 0; i < flat.length; i++) {
-    assert.ok(Math.abs(got[i]! - flat[i]!) <= tol * Math.max(1, Math.abs(flat[i]!)), `${what}[${i}] = ${got[i]}, PyTorch ${flat[i]}`);
+    assert.ok(
+      Math.abs(got[i]! - flat[i]!) <= tol * Math.max(1, Math.abs(flat[i]!)),
+      `${what}[${i}] = ${got[i]}, PyTorch ${flat[i]}`,
+    );
   }
 }
 
@@ -66,12 +84,21 @@ async function checkReference(repo: ModelRepository, ref: Reference): Promise<vo
   const x = new Float32Array(N * C * H * W);
   for (let n = 0; n < N; n++) {
     const data = ref.pixels.slice(n * C * H * W, (n + 1) * C * H * W);
-    normalizeInput(repo.manifest.input, { data, width: W, height: H, channels: C, layout: 'chw' }, { out: x, offset: n * C * H * W });
+    normalizeInput(
+      repo.manifest.input,
+      { data, width: W, height: H, channels: C, layout: 'chw' },
+      { out: x, offset: n * C * H * W },
+    );
   }
   const input = new Tensor('float32', x, [N, C, H, W]);
   const full = await openSession(repo, 'full');
   try {
-    closeTo((await full.session.run({ input })).logits!.data as Float32Array, ref.full.logits, ref.tolerance, 'full logits');
+    closeTo(
+      (await full.session.run({ input })).logits!.data as Float32Array,
+      ref.full.logits,
+      ref.tolerance,
+      'full logits',
+    );
   } finally {
     await full.session.release();
   }
@@ -84,9 +111,18 @@ async function checkReference(repo: ModelRepository, ref: Reference): Promise<vo
       for (let n = 0; n < N; n++) {
         let sum = 0;
         for (let i = 0; i < per; i++) sum += (f.data as Float32Array)[n * per + i]!;
-        assert.ok(Math.abs(sum - want.featuresSum[n]!) <= 1e-3 * Math.max(1, Math.abs(want.featuresSum[n]!)), `${id} features sum ${sum}, PyTorch ${want.featuresSum[n]}`);
+        assert.ok(
+          Math.abs(sum - want.featuresSum[n]!) <=
+            1e-3 * Math.max(1, Math.abs(want.featuresSum[n]!)),
+          `${id} features sum ${sum}, PyTorch ${want.featuresSum[n]}`,
+        );
       }
-      closeTo((await tail.session.run({ features: f })).logits!.data as Float32Array, want.logits, ref.tolerance, `${id} logits`);
+      closeTo(
+        (await tail.session.run({ features: f })).logits!.data as Float32Array,
+        want.logits,
+        ref.tolerance,
+        `${id} logits`,
+      );
     } finally {
       await head.session.release();
       await tail.session.release();
@@ -94,7 +130,7 @@ async function checkReference(repo: ModelRepository, ref: Reference): Promise<vo
   }
 }
 
-test('TS normalisation + onnxruntime reproduce the Python exporter\'s reference logits', async (t) => {
+test("TS normalisation + onnxruntime reproduce the Python exporter's reference logits", async (t) => {
   const dirs = existsSync(modelsDir) ? await findModelRepositories(modelsDir) : [];
   const withRef = dirs.filter((d) => existsSync(join(d, 'reference.json')));
   if (withRef.length === 0) {

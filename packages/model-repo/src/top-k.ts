@@ -18,12 +18,24 @@ export interface TopKOptions {
  * numerically stable softmax over all classes. `k` is capped at the number of classes; INVALID_ARGUMENT
  * for `k < 1` or logits shorter than `offset + classes.length`.
  */
-export function topK(logits: ArrayLike<number>, classes: readonly string[], k: number, options: TopKOptions = {}): ClassScore[] {
+export function topK(
+  logits: ArrayLike<number>,
+  classes: readonly string[],
+  k: number,
+  options: TopKOptions = {},
+): ClassScore[] {
   const n = classes.length;
   const off = options.offset ?? 0;
-  if (!Number.isInteger(k) || k < 1) throw new MeshError(Code.InvalidArgument, `top_k must be a positive integer, got ${k}`, { type: 'top_k_invalid' });
+  if (!Number.isInteger(k) || k < 1)
+    throw new MeshError(Code.InvalidArgument, `top_k must be a positive integer, got ${k}`, {
+      type: 'top_k_invalid',
+    });
   if (off < 0 || logits.length < off + n) {
-    throw new MeshError(Code.InvalidArgument, `logits have ${logits.length} values, need ${off + n} (offset ${off} + ${n} classes)`, { type: 'logits_short' });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `logits have ${logits.length} values, need ${off + n} (offset ${off} + ${n} classes)`,
+      { type: 'logits_short' },
+    );
   }
   let max = -Infinity;
   for (let i = 0; i < n; i++) max = Math.max(max, logits[off + i]!);
@@ -50,5 +62,9 @@ export function topK(logits: ArrayLike<number>, classes: readonly string[], k: n
       j--;
     }
   }
-  return best.map((i) => ({ classIndex: i, label: classes[i]!, score: Math.exp(logits[off + i]! - max) / sum }));
+  return best.map((i) => ({
+    classIndex: i,
+    label: classes[i]!,
+    score: Math.exp(logits[off + i]! - max) / sum,
+  }));
 }

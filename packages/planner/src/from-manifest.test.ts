@@ -31,16 +31,26 @@ test('orders cloud-only, partitions by block, mobile-only past the deepest block
 
 test('cloud-only and mobile-only are optional', () => {
   const c = candidatesFromManifest(manifest, { partitions: { rb1: split, rb3: split } });
-  assert.deepEqual(c.map((x) => x.id), ['rb1', 'rb3']);
+  assert.deepEqual(
+    c.map((x) => x.id),
+    ['rb1', 'rb3'],
+  );
 });
 
 test('a partition without a profile or with a bad number is InvalidArgument naming it', () => {
   assert.throws(
     () => candidatesFromManifest(manifest, { partitions: { rb1: split } }),
-    (e: unknown) => e instanceof MeshError && e.code === Code.InvalidArgument && e.rawMessage.includes('"rb3"'),
+    (e: unknown) =>
+      e instanceof MeshError && e.code === Code.InvalidArgument && e.rawMessage.includes('"rb3"'),
   );
   assert.throws(
-    () => candidatesFromManifest(manifest, { partitions: { rb1: split, rb3: { ...split, mobileMs: -1 } } }),
-    (e: unknown) => e instanceof MeshError && e.code === Code.InvalidArgument && e.rawMessage.includes('profiles.rb3.mobileMs'),
+    () =>
+      candidatesFromManifest(manifest, {
+        partitions: { rb1: split, rb3: { ...split, mobileMs: -1 } },
+      }),
+    (e: unknown) =>
+      e instanceof MeshError &&
+      e.code === Code.InvalidArgument &&
+      e.rawMessage.includes('profiles.rb3.mobileMs'),
   );
 });

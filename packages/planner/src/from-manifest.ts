@@ -28,7 +28,14 @@ export interface CandidateProfiles {
   /** Profile per partition id of the manifest. */
   readonly partitions: Readonly<Record<string, SplitProfile>>;
   /** Cloud-only: the JPEG input's bytes, the full model's cloud time, and the device's encode time. Absent: no cloud-only candidate. */
-  readonly cloudOnly?: { readonly bytes: number; readonly cloudMs: number; readonly mobileMs?: number; readonly mobilePowerMw?: number } | undefined;
+  readonly cloudOnly?:
+    | {
+        readonly bytes: number;
+        readonly cloudMs: number;
+        readonly mobileMs?: number;
+        readonly mobilePowerMw?: number;
+      }
+    | undefined;
   /** Mobile-only: the full model on the device. Absent: no mobile-only candidate. */
   readonly mobileOnly?: { readonly mobileMs: number; readonly mobilePowerMw: number } | undefined;
 }
@@ -38,7 +45,10 @@ export interface CandidateProfiles {
  * its residual block), mobile-only (one past the deepest block). Throws `InvalidArgument` when a
  * partition has no profile or a number is out of range.
  */
-export function candidatesFromManifest(manifest: ManifestLike, profiles: CandidateProfiles): Candidate[] {
+export function candidatesFromManifest(
+  manifest: ManifestLike,
+  profiles: CandidateProfiles,
+): Candidate[] {
   const out: Candidate[] = [];
   const baseline = manifest.baselineAccuracy;
   if (profiles.cloudOnly !== undefined) {
@@ -58,7 +68,9 @@ export function candidatesFromManifest(manifest: ManifestLike, profiles: Candida
   for (const part of manifest.partitions) {
     const p = profiles.partitions[part.id];
     if (p === undefined) {
-      throw new MeshError(Code.InvalidArgument, `no profile for partition "${part.id}"`, { type: 'missing_profile' });
+      throw new MeshError(Code.InvalidArgument, `no profile for partition "${part.id}"`, {
+        type: 'missing_profile',
+      });
     }
     const block = checkNumber(`partitions.${part.id}.block`, part.block, 1);
     deepest = Math.max(deepest, block);

@@ -21,7 +21,12 @@ function sel(latencies: Record<string, number>): Selection {
 
 test('takes the first choice, keeps it while it stays best', () => {
   const h = new Hysteresis();
-  assert.deepEqual(h.update(sel({ a: 10, b: 20 }), 0), { id: 'a', switched: true, reason: 'initial', gain: 0 });
+  assert.deepEqual(h.update(sel({ a: 10, b: 20 }), 0), {
+    id: 'a',
+    switched: true,
+    reason: 'initial',
+    gain: 0,
+  });
   assert.equal(h.update(sel({ a: 10, b: 20 }), 1).reason, 'kept');
   assert.equal(h.current, 'a');
 });
@@ -59,7 +64,12 @@ test('the dwell time spaces switches; an absolute gain floor applies', () => {
 test('switches at once when the current candidate is gone', () => {
   const h = new Hysteresis({ confirmations: 5, minDwellMs: 1e9 });
   h.update(sel({ a: 10, b: 20 }), 0);
-  assert.deepEqual(h.update(sel({ b: 20 }), 1), { id: 'b', switched: true, reason: 'current_unavailable', gain: 0 });
+  assert.deepEqual(h.update(sel({ b: 20 }), 1), {
+    id: 'b',
+    switched: true,
+    reason: 'current_unavailable',
+    gain: 0,
+  });
   h.reset();
   assert.equal(h.current, undefined);
   assert.equal(h.update(sel({ a: 1, b: 20 }), 2).reason, 'initial');
@@ -79,6 +89,9 @@ test('noise around a tie never flaps', () => {
 test('bad options are InvalidArgument naming the option', () => {
   assert.throws(
     () => new Hysteresis({ minRelativeGain: -1 }),
-    (e: unknown) => e instanceof MeshError && e.code === Code.InvalidArgument && e.rawMessage.includes('minRelativeGain'),
+    (e: unknown) =>
+      e instanceof MeshError &&
+      e.code === Code.InvalidArgument &&
+      e.rawMessage.includes('minRelativeGain'),
   );
 });

@@ -49,7 +49,10 @@ export class Hysteresis {
   constructor(options: HysteresisOptions = {}) {
     this.#minRelativeGain = checkNumber('minRelativeGain', options.minRelativeGain ?? 0.1);
     this.#minAbsoluteGain = checkNumber('minAbsoluteGain', options.minAbsoluteGain ?? 0);
-    this.#confirmations = Math.max(1, Math.round(checkNumber('confirmations', options.confirmations ?? 2)));
+    this.#confirmations = Math.max(
+      1,
+      Math.round(checkNumber('confirmations', options.confirmations ?? 2)),
+    );
     this.#minDwellMs = checkNumber('minDwellMs', options.minDwellMs ?? 0);
   }
 
@@ -67,10 +70,16 @@ export class Hysteresis {
     if (chosen.id === current.id) return this.#keep('kept', 0);
     const currentValue = objectiveValue(current, selection.objective);
     const gain = currentValue - objectiveValue(chosen, selection.objective);
-    if (gain < Math.max(this.#minAbsoluteGain, this.#minRelativeGain * currentValue)) return this.#keep('small_gain', gain);
-    this.#pending = this.#pending?.id === chosen.id ? { id: chosen.id, count: this.#pending.count + 1 } : { id: chosen.id, count: 1 };
-    if (this.#pending.count < this.#confirmations) return { id: current.id, switched: false, reason: 'pending', gain };
-    if (nowMs - this.#lastSwitchMs < this.#minDwellMs) return { id: current.id, switched: false, reason: 'dwell', gain };
+    if (gain < Math.max(this.#minAbsoluteGain, this.#minRelativeGain * currentValue))
+      return this.#keep('small_gain', gain);
+    this.#pending =
+      this.#pending?.id === chosen.id
+        ? { id: chosen.id, count: this.#pending.count + 1 }
+        : { id: chosen.id, count: 1 };
+    if (this.#pending.count < this.#confirmations)
+      return { id: current.id, switched: false, reason: 'pending', gain };
+    if (nowMs - this.#lastSwitchMs < this.#minDwellMs)
+      return { id: current.id, switched: false, reason: 'dwell', gain };
     return this.#switch(chosen.id, nowMs, 'switched', gain);
   }
 

@@ -12,10 +12,21 @@ export type { Candidate, CandidateKind } from './candidate.js';
 export type { Objective, Prediction } from './predict.js';
 
 // Building blocks, for the load monitor's cloud summary and for simulators.
-export { cloudStretch, expectedCloudMs, mobileStretch, IDLE_CLOUD, IDLE_MOBILE, MAX_MOBILE_UTILISATION } from './load.js';
+export {
+  cloudStretch,
+  expectedCloudMs,
+  mobileStretch,
+  IDLE_CLOUD,
+  IDLE_MOBILE,
+  MAX_MOBILE_UTILISATION,
+} from './load.js';
 export type { CloudLoad, MobileLoad, CloudStretch } from './load.js';
 export { predictCandidate, objectiveValue } from './predict.js';
 export type { PredictContext } from './predict.js';
-export { paperResNet50, PAPER_TABLE5_CLOUD_ONLY_MS, PAPER_RESNET50_ASSUMED } from './paper-resnet50.js';
+export {
+  paperResNet50,
+  PAPER_TABLE5_CLOUD_ONLY_MS,
+  PAPER_RESNET50_ASSUMED,
+} from './paper-resnet50.js';
 export { monotonicityViolations } from './monotonicity.js';
 export type { MonotonicityViolation } from './monotonicity.js';

@@ -23,7 +23,12 @@ export interface MobileLoad {
 }
 
 /** An idle cloud. */
-export const IDLE_CLOUD: CloudLoad = Object.freeze({ queueDepth: 0, inFlight: 0, serviceTimeMs: 0, capacity: 1 });
+export const IDLE_CLOUD: CloudLoad = Object.freeze({
+  queueDepth: 0,
+  inFlight: 0,
+  serviceTimeMs: 0,
+  capacity: 1,
+});
 
 /** An idle device. */
 export const IDLE_MOBILE: MobileLoad = Object.freeze({ utilisation: 0 });

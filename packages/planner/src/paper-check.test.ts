@@ -39,6 +39,9 @@ for (const network of UPLINK_PRESETS) {
     const cloudOnly = s.predictions.find((p) => p.id === 'cloud-only')!;
     const expected = PAPER_TABLE5_CLOUD_ONLY_MS[network];
     const err = Math.abs(cloudOnly.latencyMs - expected) / expected;
-    assert.ok(err < 0.05, `cloud-only ${cloudOnly.latencyMs.toFixed(2)} ms vs Table 5 ${expected} ms (${(err * 100).toFixed(1)}%)`);
+    assert.ok(
+      err < 0.05,
+      `cloud-only ${cloudOnly.latencyMs.toFixed(2)} ms vs Table 5 ${expected} ms (${(err * 100).toFixed(1)}%)`,
+    );
   });
 }

@@ -20,7 +20,9 @@ import type { UplinkPresetName } from './uplink.js';
 export const PAPER_RESNET50_ASSUMED = true;
 
 /** Table 5's cloud-only end-to-end latency, ms (the paper's numbers). */
-export const PAPER_TABLE5_CLOUD_ONLY_MS: Readonly<Record<UplinkPresetName, number>> = Object.freeze({ '3g': 196.2, '4g': 37.9, wifi: 13.1 });
+export const PAPER_TABLE5_CLOUD_ONLY_MS: Readonly<Record<UplinkPresetName, number>> = Object.freeze(
+  { '3g': 196.2, '4g': 37.9, wifi: 13.1 },
+);
 
 const BLOCKS = 16;
 const STEM_MS = 1.2;
@@ -49,7 +51,10 @@ export function paperResNet50(): { manifest: ManifestLike; profiles: CandidatePr
     profiles: {
       partitions: profiles,
       cloudOnly: { bytes: 26766, cloudMs: CLOUD_FULL_MS },
-      mobileOnly: { mobileMs: round(STEM_MS + BLOCK_MS * BLOCKS + CLASSIFIER_MS), mobilePowerMw: MOBILE_POWER_MW },
+      mobileOnly: {
+        mobileMs: round(STEM_MS + BLOCK_MS * BLOCKS + CLASSIFIER_MS),
+        mobilePowerMw: MOBILE_POWER_MW,
+      },
     },
   };
 }

@@ -46,9 +46,14 @@ export function predictCandidate(candidate: Candidate, ctx: PredictContext): Pre
   const sendMs = remote ? transferMs(candidate.bytes, ctx.uplink) : 0;
   const rttMs = remote ? ctx.uplink.rttMs : 0;
   const override = ctx.cloudMsOverride?.[candidate.id];
-  const cloudMs = !remote ? 0 : override ?? candidate.cloudMs * ctx.cloud.stretch + ctx.cloud.waitMs;
+  const cloudMs = !remote
+    ? 0
+    : (override ?? candidate.cloudMs * ctx.cloud.stretch + ctx.cloud.waitMs);
   const uploadMs = sendMs + rttMs;
-  const energyUj = mobileMs * candidate.mobilePowerMw + sendMs * uploadPowerMw(ctx.uplink) + rttMs * ctx.uplink.betaMw;
+  const energyUj =
+    mobileMs * candidate.mobilePowerMw +
+    sendMs * uploadPowerMw(ctx.uplink) +
+    rttMs * ctx.uplink.betaMw;
   return {
     id: candidate.id,
     kind: candidate.kind,

@@ -18,7 +18,8 @@ import {
 } from './index.js';
 
 const num = (max: number) => fc.double({ min: 0, max, noNaN: true, noDefaultInfinity: true });
-const descending = (n: number, max: number) => fc.array(num(max), { minLength: n, maxLength: n }).map((xs) => xs.sort((a, b) => b - a));
+const descending = (n: number, max: number) =>
+  fc.array(num(max), { minLength: n, maxLength: n }).map((xs) => xs.sort((a, b) => b - a));
 
 const candidateSet: fc.Arbitrary<Candidate[]> = fc.integer({ min: 1, max: 16 }).chain((splits) =>
   fc
@@ -58,7 +59,12 @@ const cloudLoad = fc.record({
   serviceTimeMs: num(100),
   capacity: fc.double({ min: 0.5, max: 64, noNaN: true }),
 });
-const moreLoad = fc.record({ queue: num(500), inFlight: num(200), service: num(100), capacityCut: fc.double({ min: 0, max: 0.9, noNaN: true }) });
+const moreLoad = fc.record({
+  queue: num(500),
+  inFlight: num(200),
+  service: num(100),
+  capacityCut: fc.double({ min: 0, max: 0.9, noNaN: true }),
+});
 
 /**
  * True unless `after` chose a candidate on the forbidden side of `before`'s choice while a candidate on
@@ -66,43 +72,79 @@ const moreLoad = fc.record({ queue: num(500), inFlight: num(200), service: num(1
  */
 function stayedOnSide(after: Selection, allowed: (order: number) => boolean): boolean {
   if (allowed(after.chosen.order)) return true;
-  const best = Math.min(...after.predictions.filter((p) => allowed(p.order)).map((p) => objectiveValue(p, after.objective)));
+  const best = Math.min(
+    ...after.predictions
+      .filter((p) => allowed(p.order))
+      .map((p) => objectiveValue(p, after.objective)),
+  );
   const got = objectiveValue(after.chosen, after.objective);
   return got >= best - 1e-9 * Math.max(1, Math.abs(best));
 }
 
 test('the generator builds monotone candidate sets, and the paper reference is one', () => {
-  fc.assert(fc.property(candidateSet, (c) => monotonicityViolations(c).length === 0), { numRuns: 200 });
+  fc.assert(
+    fc.property(candidateSet, (c) => monotonicityViolations(c).length === 0),
+    { numRuns: 200 },
+  );
   const { manifest, profiles } = paperResNet50();
   assert.deepEqual(monotonicityViolations(candidatesFromManifest(manifest, profiles)), []);
 });
 
 test('more cloud load never moves the choice toward the cloud', () => {
   fc.assert(
-    fc.property(candidateSet, uplink, objective, cloudLoad, moreLoad, num(1), (candidates, link, obj, load, more, util) => {
-      const heavier: CloudLoad = {
-        queueDepth: load.queueDepth + more.queue,
-        inFlight: (load.inFlight ?? 0) + more.inFlight,
-        serviceTimeMs: load.serviceTimeMs + more.service,
-        capacity: load.capacity * (1 - more.capacityCut),
-      };
-      const base: PlanInput = { candidates, uplink: link, objective: obj, mobileLoad: { utilisation: util } };
-      const before = selectPartition({ ...base, cloudLoad: load });
-      const after = selectPartition({ ...base, cloudLoad: heavier });
-      return stayedOnSide(after, (order) => order >= before.chosen.order);
-    }),
+    fc.property(
+      candidateSet,
+      uplink,
+      objective,
+      cloudLoad,
+      moreLoad,
+      num(1),
+      (candidates, link, obj, load, more, util) => {
+        const heavier: CloudLoad = {
+          queueDepth: load.queueDepth + more.queue,
+          inFlight: (load.inFlight ?? 0) + more.inFlight,
+          serviceTimeMs: load.serviceTimeMs + more.service,
+          capacity: load.capacity * (1 - more.capacityCut),
+        };
+        const base: PlanInput = {
+          candidates,
+          uplink: link,
+          objective: obj,
+          mobileLoad: { utilisation: util },
+        };
+        const before = selectPartition({ ...base, cloudLoad: load });
+        const after = selectPartition({ ...base, cloudLoad: heavier });
+        return stayedOnSide(after, (order) => order >= before.chosen.order);
+      },
+    ),
     { numRuns: 2000 },
   );
 });
 
 test('more bandwidth never moves the choice toward the device', () => {
   fc.assert(
-    fc.property(candidateSet, uplink, objective, cloudLoad, num(1000), num(1), (candidates, link, obj, load, extra, util) => {
-      const base = { candidates, objective: obj, cloudLoad: load, mobileLoad: { utilisation: util } };
-      const before = selectPartition({ ...base, uplink: link });
-      const after = selectPartition({ ...base, uplink: { ...link, bandwidthMbps: link.bandwidthMbps + extra } });
-      return stayedOnSide(after, (order) => order <= before.chosen.order);
-    }),
+    fc.property(
+      candidateSet,
+      uplink,
+      objective,
+      cloudLoad,
+      num(1000),
+      num(1),
+      (candidates, link, obj, load, extra, util) => {
+        const base = {
+          candidates,
+          objective: obj,
+          cloudLoad: load,
+          mobileLoad: { utilisation: util },
+        };
+        const before = selectPartition({ ...base, uplink: link });
+        const after = selectPartition({
+          ...base,
+          uplink: { ...link, bandwidthMbps: link.bandwidthMbps + extra },
+        });
+        return stayedOnSide(after, (order) => order <= before.chosen.order);
+      },
+    ),
     { numRuns: 2000 },
   );
 });
@@ -112,9 +154,15 @@ test('without the monotone shape the physics wins: a deeper split that sends mor
     { id: 'rb1', kind: 'split', order: 1, mobileMs: 5, mobilePowerMw: 1, cloudMs: 5, bytes: 100 },
     { id: 'rb2', kind: 'split', order: 2, mobileMs: 4, mobilePowerMw: 1, cloudMs: 4, bytes: 1000 },
   ];
-  assert.deepEqual(monotonicityViolations(c), [{ field: 'bytes', shallower: 'rb1', deeper: 'rb2' }]);
+  assert.deepEqual(monotonicityViolations(c), [
+    { field: 'bytes', shallower: 'rb1', deeper: 'rb2' },
+  ]);
   const at = (bandwidthMbps: number) =>
-    selectPartition({ candidates: c, objective: 'latency', uplink: { bandwidthMbps, rttMs: 0, alphaMwPerMbps: 0, betaMw: 0 } }).chosen.id;
+    selectPartition({
+      candidates: c,
+      objective: 'latency',
+      uplink: { bandwidthMbps, rttMs: 0, alphaMwPerMbps: 0, betaMw: 0 },
+    }).chosen.id;
   assert.equal(at(1), 'rb1');
   assert.equal(at(100), 'rb2');
 });

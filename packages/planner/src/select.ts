@@ -47,8 +47,12 @@ export function selectPartition(input: PlanInput): Selection {
   const objective = checkObjective(input.objective);
   const uplink = checkUplink(input.uplink);
   const candidates = checkCandidates(input.candidates);
-  const minAccuracy = input.minAccuracy === undefined ? undefined : checkNumber('minAccuracy', input.minAccuracy, 0, 1);
-  for (const [id, ms] of Object.entries(input.cloudMsOverride ?? {})) checkNumber(`cloudMsOverride.${id}`, ms);
+  const minAccuracy =
+    input.minAccuracy === undefined
+      ? undefined
+      : checkNumber('minAccuracy', input.minAccuracy, 0, 1);
+  for (const [id, ms] of Object.entries(input.cloudMsOverride ?? {}))
+    checkNumber(`cloudMsOverride.${id}`, ms);
   const ctx = {
     uplink,
     cloud: cloudStretch(input.cloudLoad ?? IDLE_CLOUD),
@@ -57,29 +61,47 @@ export function selectPartition(input: PlanInput): Selection {
   };
   const cloudAvailable = input.cloudAvailable ?? true;
   const eligible = candidates.filter(
-    (c) => (cloudAvailable || !usesCloud(c)) && (minAccuracy === undefined || c.accuracy === undefined || c.accuracy >= minAccuracy),
+    (c) =>
+      (cloudAvailable || !usesCloud(c)) &&
+      (minAccuracy === undefined || c.accuracy === undefined || c.accuracy >= minAccuracy),
   );
   if (eligible.length === 0) {
-    const why = cloudAvailable ? `none reaches minAccuracy ${String(minAccuracy)}` : 'the cloud is unavailable and there is no mobile-only candidate';
-    throw new MeshError(Code.FailedPrecondition, `no eligible candidate: ${why}`, { type: 'no_eligible_candidate' });
+    const why = cloudAvailable
+      ? `none reaches minAccuracy ${String(minAccuracy)}`
+      : 'the cloud is unavailable and there is no mobile-only candidate';
+    throw new MeshError(Code.FailedPrecondition, `no eligible candidate: ${why}`, {
+      type: 'no_eligible_candidate',
+    });
   }
-  const predictions = eligible.map((c) => predictCandidate(c, ctx)).sort((a, b) => a.order - b.order);
+  const predictions = eligible
+    .map((c) => predictCandidate(c, ctx))
+    .sort((a, b) => a.order - b.order);
   const other: Objective = objective === 'latency' ? 'energy' : 'latency';
   const ranked = [...predictions].sort(
-    (a, b) => objectiveValue(a, objective) - objectiveValue(b, objective) || objectiveValue(a, other) - objectiveValue(b, other) || b.order - a.order,
+    (a, b) =>
+      objectiveValue(a, objective) - objectiveValue(b, objective) ||
+      objectiveValue(a, other) - objectiveValue(b, other) ||
+      b.order - a.order,
   );
   return { objective, chosen: ranked[0]!, runnerUp: ranked[1], predictions };
 }
 
 function checkObjective(objective: unknown): Objective {
   if (objective === 'latency' || objective === 'energy') return objective;
-  throw new MeshError(Code.InvalidArgument, `objective must be "latency" or "energy", got ${JSON.stringify(objective) ?? 'undefined'}`, {
-    type: 'invalid_planner_input',
-  });
+  throw new MeshError(
+    Code.InvalidArgument,
+    `objective must be "latency" or "energy", got ${JSON.stringify(objective) ?? 'undefined'}`,
+    {
+      type: 'invalid_planner_input',
+    },
+  );
 }
 
 function checkUplink(uplink: Uplink | undefined): Uplink {
-  if (uplink === undefined || uplink === null) throw new MeshError(Code.InvalidArgument, 'uplink is required', { type: 'invalid_planner_input' });
+  if (uplink === undefined || uplink === null)
+    throw new MeshError(Code.InvalidArgument, 'uplink is required', {
+      type: 'invalid_planner_input',
+    });
   checkPositive('uplink.bandwidthMbps', uplink.bandwidthMbps);
   checkNumber('uplink.rttMs', uplink.rttMs);
   checkNumber('uplink.alphaMwPerMbps', uplink.alphaMwPerMbps);
@@ -89,19 +111,31 @@ function checkUplink(uplink: Uplink | undefined): Uplink {
 
 function checkCandidates(input: readonly Candidate[] | undefined): readonly Candidate[] {
   if (input === undefined || !isArray(input) || input.length === 0) {
-    throw new MeshError(Code.InvalidArgument, 'candidates must be a non-empty array', { type: 'invalid_planner_input' });
+    throw new MeshError(Code.InvalidArgument, 'candidates must be a non-empty array', {
+      type: 'invalid_planner_input',
+    });
   }
   const candidates: readonly Candidate[] = input;
   const seen = new Set<string>();
   for (const [i, c] of candidates.entries()) {
     const at = `candidates[${i}]`;
-    if (typeof c.id !== 'string' || c.id === '') throw new MeshError(Code.InvalidArgument, `${at}.id must be a non-empty string`, { type: 'invalid_planner_input' });
-    if (seen.has(c.id)) throw new MeshError(Code.InvalidArgument, `${at}.id "${c.id}" appears twice`, { type: 'invalid_planner_input' });
-    seen.add(c.id);
-    if (c.kind !== 'cloud-only' && c.kind !== 'split' && c.kind !== 'mobile-only') {
-      throw new MeshError(Code.InvalidArgument, `${at}.kind must be cloud-only, split or mobile-only, got ${JSON.stringify(c.kind) ?? 'undefined'}`, {
+    if (typeof c.id !== 'string' || c.id === '')
+      throw new MeshError(Code.InvalidArgument, `${at}.id must be a non-empty string`, {
         type: 'invalid_planner_input',
       });
+    if (seen.has(c.id))
+      throw new MeshError(Code.InvalidArgument, `${at}.id "${c.id}" appears twice`, {
+        type: 'invalid_planner_input',
+      });
+    seen.add(c.id);
+    if (c.kind !== 'cloud-only' && c.kind !== 'split' && c.kind !== 'mobile-only') {
+      throw new MeshError(
+        Code.InvalidArgument,
+        `${at}.kind must be cloud-only, split or mobile-only, got ${JSON.stringify(c.kind) ?? 'undefined'}`,
+        {
+          type: 'invalid_planner_input',
+        },
+      );
     }
     checkNumber(`${at}.order`, c.order);
     checkNumber(`${at}.mobileMs`, c.mobileMs);

@@ -4,7 +4,13 @@ import { Code, MeshError } from '@bottlenet/errors';
 import { transferMs, uplinkPreset, type UplinkPresetName } from './index.js';
 
 test('presets carry the paper numbers and no round trip unless given', () => {
-  assert.deepEqual(uplinkPreset('4g'), { name: '4g', bandwidthMbps: 5.85, rttMs: 0, alphaMwPerMbps: 438.39, betaMw: 1288.04 });
+  assert.deepEqual(uplinkPreset('4g'), {
+    name: '4g',
+    bandwidthMbps: 5.85,
+    rttMs: 0,
+    alphaMwPerMbps: 438.39,
+    betaMw: 1288.04,
+  });
   const measured = uplinkPreset('wifi', { rttMs: 12, bandwidthMbps: 9 });
   assert.equal(measured.rttMs, 12);
   assert.equal(measured.bandwidthMbps, 9);
@@ -19,6 +25,7 @@ test('transfer time is bits over throughput', () => {
 test('an unknown preset is InvalidArgument naming it', () => {
   assert.throws(
     () => uplinkPreset('5g' as UplinkPresetName),
-    (e: unknown) => e instanceof MeshError && e.code === Code.InvalidArgument && e.rawMessage.includes('"5g"'),
+    (e: unknown) =>
+      e instanceof MeshError && e.code === Code.InvalidArgument && e.rawMessage.includes('"5g"'),
   );
 });

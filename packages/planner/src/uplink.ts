@@ -36,9 +36,13 @@ export const UPLINK_PRESETS: readonly UplinkPresetName[] = ['3g', '4g', 'wifi'];
 export function uplinkPreset(name: UplinkPresetName, overrides: Partial<Uplink> = {}): Uplink {
   const base = (table3 as Partial<Record<string, Uplink>>)[name];
   if (base === undefined) {
-    throw new MeshError(Code.InvalidArgument, `unknown uplink preset "${String(name)}"; expected one of ${UPLINK_PRESETS.join(', ')}`, {
-      type: 'unknown_uplink_preset',
-    });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `unknown uplink preset "${String(name)}"; expected one of ${UPLINK_PRESETS.join(', ')}`,
+      {
+        type: 'unknown_uplink_preset',
+      },
+    );
   }
   return { ...base, ...overrides };
 }

@@ -25,10 +25,17 @@ test('committed src/gen matches a fresh protoc + ts-proto run', (t) => {
   execFileSync(process.execPath, [join(pkg, 'scripts', 'generate.mjs'), tmp], { stdio: 'pipe' });
   const committed = join(pkg, 'src', 'gen');
   const fresh = listFiles(tmp);
-  assert.deepEqual(listFiles(committed), fresh, 'the set of generated files differs: run `pnpm --filter @bottlenet/protocol run generate`');
+  assert.deepEqual(
+    listFiles(committed),
+    fresh,
+    'the set of generated files differs: run `pnpm --filter @bottlenet/protocol run generate`',
+  );
   for (const f of fresh) {
     const want = readFileSync(join(tmp, f), 'utf8');
     const have = readFileSync(join(committed, f), 'utf8');
-    assert.ok(have === want, `src/gen/${f} is stale: run \`pnpm --filter @bottlenet/protocol run generate\` and commit`);
+    assert.ok(
+      have === want,
+      `src/gen/${f} is stale: run \`pnpm --filter @bottlenet/protocol run generate\` and commit`,
+    );
   }
 });

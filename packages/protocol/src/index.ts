@@ -15,7 +15,13 @@ export {
 export type { InferenceServiceServer } from './gen/bottlenet/v1/inference.js';
 
 // Worker load: GetLoad's report and the hint carried in every reply.
-export { GetLoadRequest, LoadReport, LoadHint, PartitionLoad, ServedModel } from './gen/bottlenet/v1/load.js';
+export {
+  GetLoadRequest,
+  LoadReport,
+  LoadHint,
+  PartitionLoad,
+  ServedModel,
+} from './gen/bottlenet/v1/load.js';
 
 // Control plane (JSON over the gateway's HTTP API): POST /v1/plan, GET /v1/models.
 export {

@@ -24,7 +24,10 @@ test('InferRequest round-trips through protobuf bytes with either payload', () =
   const back = InferRequest.decode(InferRequest.encode(frame).finish());
   assert.deepEqual(back, frame);
 
-  const image = InferRequest.fromPartial({ partitionId: CLOUD_ONLY_ID, payload: { $case: 'inputImage', inputImage: Buffer.from([0xff, 0xd8]) } });
+  const image = InferRequest.fromPartial({
+    partitionId: CLOUD_ONLY_ID,
+    payload: { $case: 'inputImage', inputImage: Buffer.from([0xff, 0xd8]) },
+  });
   const back2 = InferRequest.decode(InferRequest.encode(image).finish());
   assert.equal(back2.payload?.$case, 'inputImage');
   assert.equal(back2.topK, 0, 'unset top_k decodes as 0 (meaning the default)');
@@ -41,7 +44,16 @@ test('InferReply carries top-k, timings and the load hint', () => {
       inFlight: 4,
       capacity: 32,
       queueCapacity: 256,
-      partitions: [{ model: 'm', version: '1', partitionId: 'rb1', queueDepth: 2, ewmaServiceMs: 1.5, ewmaBatchSize: 3.2 }],
+      partitions: [
+        {
+          model: 'm',
+          version: '1',
+          partitionId: 'rb1',
+          queueDepth: 2,
+          ewmaServiceMs: 1.5,
+          ewmaBatchSize: 3.2,
+        },
+      ],
       timestampMs: 1_780_000_000_000,
     },
     workerId: 'w1',
@@ -80,12 +92,20 @@ test('control-plane messages use proto3 JSON (camelCase, enums by name)', () => 
       model: 'm',
       version: '1',
       objective: Objective.OBJECTIVE_LATENCY,
-      cloud: { loadLevel: 1.4, stale: false, partitions: [{ partitionId: 'rb1', expectedCloudMs: 2.5 }] },
+      cloud: {
+        loadLevel: 1.4,
+        stale: false,
+        partitions: [{ partitionId: 'rb1', expectedCloudMs: 2.5 }],
+      },
       chosen: { candidateId: 'rb1', kind: CandidateKind.CANDIDATE_KIND_SPLIT, latencyMs: 12 },
       switch: true,
     }),
   ) as Record<string, unknown>;
   assert.equal(reply.objective, 'OBJECTIVE_LATENCY');
-  assert.deepEqual(reply.chosen, { candidateId: 'rb1', kind: 'CANDIDATE_KIND_SPLIT', latencyMs: 12 });
+  assert.deepEqual(reply.chosen, {
+    candidateId: 'rb1',
+    kind: 'CANDIDATE_KIND_SPLIT',
+    latencyMs: 12,
+  });
   assert.equal(reply.switch, true);
 });

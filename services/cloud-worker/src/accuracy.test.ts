@@ -8,7 +8,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadModelRepository, type ModelRepository } from '@bottlenet/model-repo';
 import { compileWorkerConfig, startWorker, type CloudWorker } from './index.js';
-import { AgentEncoder, FASHION_MNIST_DIR, WorkerClient, fashionMnistTest } from './testing/index.js';
+import {
+  AgentEncoder,
+  FASHION_MNIST_DIR,
+  WorkerClient,
+  fashionMnistTest,
+} from './testing/index.js';
 
 const MODELS_DIR = resolve(new URL('.', import.meta.url).pathname, '../../../models');
 const TOLERANCE = 0.003;
@@ -24,11 +29,16 @@ function fashionMnistRepos(): string[] {
 
 /** How many leading test samples the manifest's accuracy figures were measured on. */
 function testSamples(repo: ModelRepository, partition: number): number {
-  const m = repo.manifest as unknown as { testSamples?: number; partitions: { training: { testSamples?: number } }[] };
+  const m = repo.manifest as unknown as {
+    testSamples?: number;
+    partitions: { training: { testSamples?: number } }[];
+  };
   return m.partitions[partition]?.training.testSamples ?? m.testSamples ?? 10_000;
 }
 
-const skip = existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz')) ? undefined : `no Fashion-MNIST at ${FASHION_MNIST_DIR}`;
+const skip = existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'))
+  ? undefined
+  : `no Fashion-MNIST at ${FASHION_MNIST_DIR}`;
 
 let worker: CloudWorker | undefined;
 let client: WorkerClient | undefined;
@@ -59,31 +69,46 @@ after(async () => {
   await worker?.shutdown();
 });
 
-test('per-partition accuracy served through the worker equals the manifest within 0.3 points', { skip }, async (t) => {
-  assert.ok(repos.length > 0, `no 1x28x28 model repository under ${MODELS_DIR}`);
-  for (const repo of repos) {
-    const m = repo.manifest;
-    for (let pi = 0; pi < m.partitions.length; pi++) {
-      const p = m.partitions[pi]!;
-      const n = testSamples(repo, pi);
-      const { images, labels } = fashionMnistTest(n);
-      const enc = await AgentEncoder.open(repo, p.id);
-      const frames = await enc.encode(images.pixels, images.count);
-      await enc.release();
-      let correct = 0;
-      for (let start = 0; start < frames.length; start += IN_FLIGHT) {
-        const replies = await Promise.all(
-          frames.slice(start, start + IN_FLIGHT).map((f) =>
-            client!.infer({ model: m.name, version: m.version, partitionId: p.id, topK: 1, payload: { $case: 'featureFrame', featureFrame: Buffer.from(f) } }),
-          ),
+test(
+  'per-partition accuracy served through the worker equals the manifest within 0.3 points',
+  { skip },
+  async (t) => {
+    assert.ok(repos.length > 0, `no 1x28x28 model repository under ${MODELS_DIR}`);
+    for (const repo of repos) {
+      const m = repo.manifest;
+      for (let pi = 0; pi < m.partitions.length; pi++) {
+        const p = m.partitions[pi]!;
+        const n = testSamples(repo, pi);
+        const { images, labels } = fashionMnistTest(n);
+        const enc = await AgentEncoder.open(repo, p.id);
+        const frames = await enc.encode(images.pixels, images.count);
+        await enc.release();
+        let correct = 0;
+        for (let start = 0; start < frames.length; start += IN_FLIGHT) {
+          const replies = await Promise.all(
+            frames.slice(start, start + IN_FLIGHT).map((f) =>
+              client!.infer({
+                model: m.name,
+                version: m.version,
+                partitionId: p.id,
+                topK: 1,
+                payload: { $case: 'featureFrame', featureFrame: Buffer.from(f) },
+              }),
+            ),
+          );
+          replies.forEach((r, i) => {
+            if (r.topK[0]!.classIndex === labels[start + i]) correct++;
+          });
+        }
+        const acc = correct / frames.length;
+        t.diagnostic(
+          `${m.name}@${m.version}/${p.id}: ${(acc * 100).toFixed(2)}% over ${frames.length} samples, manifest ${(p.accuracy * 100).toFixed(2)}%`,
         );
-        replies.forEach((r, i) => {
-          if (r.topK[0]!.classIndex === labels[start + i]) correct++;
-        });
+        assert.ok(
+          Math.abs(acc - p.accuracy) <= TOLERANCE + 1e-9,
+          `${m.name}/${p.id}: served ${acc} vs manifest ${p.accuracy} (${frames.length} samples)`,
+        );
       }
-      const acc = correct / frames.length;
-      t.diagnostic(`${m.name}@${m.version}/${p.id}: ${(acc * 100).toFixed(2)}% over ${frames.length} samples, manifest ${(p.accuracy * 100).toFixed(2)}%`);
-      assert.ok(Math.abs(acc - p.accuracy) <= TOLERANCE + 1e-9, `${m.name}/${p.id}: served ${acc} vs manifest ${p.accuracy} (${frames.length} samples)`);
     }
-  }
-});
+  },
+);

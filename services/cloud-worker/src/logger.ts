@@ -5,5 +5,8 @@ export type Logger = PinoLogger;
 
 /** The service's one pino logger (JSON lines on stdout); `level: 'silent'` for tests. */
 export function createLogger(options: { level: string; workerId: string }): Logger {
-  return pino({ level: options.level, base: { service: 'cloud-worker', worker: options.workerId } });
+  return pino({
+    level: options.level,
+    base: { service: 'cloud-worker', worker: options.workerId },
+  });
 }

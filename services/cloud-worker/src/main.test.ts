@@ -14,7 +14,14 @@ const PKG = resolve(new URL('.', import.meta.url).pathname, '..');
 function startMain(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
     cwd: PKG,
-    env: { ...process.env, WORKER_GRPC_HOST: '127.0.0.1', WORKER_GRPC_PORT: '0', WORKER_METRICS_PORT: '0', WORKER_METRICS_HOST: '127.0.0.1', ...env },
+    env: {
+      ...process.env,
+      WORKER_GRPC_HOST: '127.0.0.1',
+      WORKER_GRPC_PORT: '0',
+      WORKER_METRICS_PORT: '0',
+      WORKER_METRICS_HOST: '127.0.0.1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];
@@ -31,7 +38,9 @@ function startMain(env: Record<string, string>) {
         // not JSON
       }
     });
-    void exited.then((code) => reject(new Error(`exited ${code} before SERVING; stderr: ${stderr}`)));
+    void exited.then((code) =>
+      reject(new Error(`exited ${code} before SERVING; stderr: ${stderr}`)),
+    );
   });
   return { child, lines, exited, serving, stderr: () => stderr };
 }
@@ -42,11 +51,20 @@ test('SIGTERM drains queued requests, refuses new ones and exits 0', async () =>
   const frames = await enc.encode(fashionMnistTest(8).images.pixels, 8);
   await enc.release();
   // A long queue delay keeps requests queued when SIGTERM arrives.
-  const p = startMain({ WORKER_MODELS: TINY_MODEL_DIR, WORKER_MAX_QUEUE_DELAY_MS: '400', WORKER_WARMUP_RUNS: '1', WORKER_INTRA_OP_THREADS: '1' });
+  const p = startMain({
+    WORKER_MODELS: TINY_MODEL_DIR,
+    WORKER_MAX_QUEUE_DELAY_MS: '400',
+    WORKER_WARMUP_RUNS: '1',
+    WORKER_INTRA_OP_THREADS: '1',
+  });
   const port = await p.serving;
   const client = new WorkerClient(`127.0.0.1:${port}`);
   try {
-    const req = (f: Uint8Array) => ({ model: 'fmnist-tiny', partitionId: 'rb1', payload: { $case: 'featureFrame' as const, featureFrame: Buffer.from(f) } });
+    const req = (f: Uint8Array) => ({
+      model: 'fmnist-tiny',
+      partitionId: 'rb1',
+      payload: { $case: 'featureFrame' as const, featureFrame: Buffer.from(f) },
+    });
     // Connected and warm first (one request pays the 400 ms delay), so SIGTERM finds the 8 below queued.
     await client.infer(req(frames[0]!));
     const queued = frames.map((f) => client.infer(req(f)));
@@ -56,8 +74,11 @@ test('SIGTERM drains queued requests, refuses new ones and exits 0', async () =>
     assert.equal(replies.length, 8);
     assert.ok(replies.every((r) => r.topK.length === 5));
     // After SIGTERM nothing new is served: UNAVAILABLE from the draining worker or from a closed port.
-    const late = (await client.inferError(req(frames[0]!), { deadlineMs: 2000 }));
-    assert.ok([status.UNAVAILABLE, status.DEADLINE_EXCEEDED].includes(late.code), `late request got ${late.code} ${late.details}`);
+    const late = await client.inferError(req(frames[0]!), { deadlineMs: 2000 });
+    assert.ok(
+      [status.UNAVAILABLE, status.DEADLINE_EXCEEDED].includes(late.code),
+      `late request got ${late.code} ${late.details}`,
+    );
     assert.equal(await p.exited, 0, p.stderr());
     assert.ok(p.lines.some((l) => l['msg'] === 'worker stopped' && l['drained'] === true));
   } finally {

@@ -16,10 +16,15 @@ async function main(): Promise<number> {
   const warnings: string[] = [];
   let config;
   try {
-    config = loadWorkerConfig({ file: configFileArg(process.argv.slice(2)), warn: (m) => warnings.push(m) });
+    config = loadWorkerConfig({
+      file: configFileArg(process.argv.slice(2)),
+      warn: (m) => warnings.push(m),
+    });
   } catch (e) {
     // No logger config yet: a single structured line on stderr, then exit 1.
-    process.stderr.write(`${JSON.stringify({ level: 60, msg: 'cloud-worker cannot start', err: MeshError.from(e).message })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: 60, msg: 'cloud-worker cannot start', err: MeshError.from(e).message })}\n`,
+    );
     return 1;
   }
   const logger = createLogger({ level: config.logLevel, workerId: config.workerId });
@@ -37,7 +42,11 @@ async function main(): Promise<number> {
     logger.info('SIGHUP: reloading model repositories');
     w.reload().then(
       () => logger.info('reload done'),
-      (e: unknown) => logger.error({ err: e }, `reload failed, still serving the previous versions: ${MeshError.from(e).message}`),
+      (e: unknown) =>
+        logger.error(
+          { err: e },
+          `reload failed, still serving the previous versions: ${MeshError.from(e).message}`,
+        ),
     );
   });
   return new Promise<number>((resolve) => {

@@ -45,8 +45,12 @@ export interface CloudWorker {
  * repository, then reports SERVING and starts the metrics endpoint. A bad or missing repository rejects
  * with the model-repo error (the server is closed again).
  */
-export async function startWorker(config: CompiledWorkerConfig, options: StartWorkerOptions = {}): Promise<CloudWorker> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel, workerId: config.workerId });
+export async function startWorker(
+  config: CompiledWorkerConfig,
+  options: StartWorkerOptions = {},
+): Promise<CloudWorker> {
+  const logger =
+    options.logger ?? createLogger({ level: config.logLevel, workerId: config.workerId });
   const metrics = new WorkerMetrics({
     maxBatchSize: config.batching.maxBatchSize,
     workerId: config.workerId,
@@ -54,7 +58,11 @@ export async function startWorker(config: CompiledWorkerConfig, options: StartWo
   });
   const host = new ModelHost({ config, metrics, logger });
   metrics.setSampler(() =>
-    host.partitions().map((p) => ({ labels: p.labels, queueDepth: p.batcher.queueDepth, inFlight: p.batcher.inFlight })),
+    host.partitions().map((p) => ({
+      labels: p.labels,
+      queueDepth: p.batcher.queueDepth,
+      inFlight: p.batcher.inFlight,
+    })),
   );
   const health = new HealthState();
   let state: 'loading' | 'serving' | 'draining' | 'stopped' = 'loading';
@@ -79,7 +87,12 @@ export async function startWorker(config: CompiledWorkerConfig, options: StartWo
     reporter,
     metrics,
     logger,
-    notServingReason: () => (state === 'serving' ? undefined : state === 'loading' ? 'models are loading' : 'draining for shutdown'),
+    notServingReason: () =>
+      state === 'serving'
+        ? undefined
+        : state === 'loading'
+          ? 'models are loading'
+          : 'draining for shutdown',
     frameLimits: { maxFrameBytes: config.grpc.maxReceiveMessageBytes },
     defaultTopK: config.defaultTopK,
   };
@@ -95,17 +108,29 @@ export async function startWorker(config: CompiledWorkerConfig, options: StartWo
   server.addService(WorkerInferenceService, inference);
   server.addService(HealthService, health.implementation());
   grpcPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${config.grpc.host}:${config.grpc.port}`, ServerCredentials.createInsecure(), (err, port) => {
-      if (err) reject(new MeshError(Code.Unavailable, `cannot listen on ${config.grpc.host}:${config.grpc.port}: ${err.message}`, { cause: err }));
-      else resolve(port);
-    });
+    server.bindAsync(
+      `${config.grpc.host}:${config.grpc.port}`,
+      ServerCredentials.createInsecure(),
+      (err, port) => {
+        if (err)
+          reject(
+            new MeshError(
+              Code.Unavailable,
+              `cannot listen on ${config.grpc.host}:${config.grpc.port}: ${err.message}`,
+              { cause: err },
+            ),
+          );
+        else resolve(port);
+      },
+    );
   });
   logger.info({ port: grpcPort }, 'gRPC listening (NOT_SERVING until models are warm)');
 
   const metricsServer = new MetricsServer(metrics, isReady);
   let metricsPort: number | undefined;
   try {
-    if (config.metrics.enabled) metricsPort = await metricsServer.listen(config.metrics.host, config.metrics.port);
+    if (config.metrics.enabled)
+      metricsPort = await metricsServer.listen(config.metrics.host, config.metrics.port);
     await host.load(config.models);
   } catch (e) {
     server.forceShutdown();
@@ -114,7 +139,10 @@ export async function startWorker(config: CompiledWorkerConfig, options: StartWo
     throw e;
   }
   setState('serving');
-  logger.info({ grpcPort, metricsPort, models: host.servedModels().map((m) => `${m.name}@${m.version}`) }, 'worker SERVING');
+  logger.info(
+    { grpcPort, metricsPort, models: host.servedModels().map((m) => `${m.name}@${m.version}`) },
+    'worker SERVING',
+  );
 
   let shutdownPromise: Promise<boolean> | undefined;
   const shutdown = async (): Promise<boolean> => {
@@ -124,7 +152,10 @@ export async function startWorker(config: CompiledWorkerConfig, options: StartWo
     const serverClosed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     const drained = await host.drain(config.drainTimeoutMs);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([serverClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
+    await Promise.race([
+      serverClosed,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000))),
+    ]);
     clearTimeout(timer);
     server.forceShutdown();
     await metricsServer.close();

@@ -70,8 +70,11 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     close() {
       closing ??= (async () => {
         context.draining = true;
-        if (config.shutdown.drainDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdown.drainDelayMs));
-        const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdown.timeoutMs).unref());
+        if (config.shutdown.drainDelayMs > 0)
+          await new Promise((r) => setTimeout(r, config.shutdown.drainDelayMs));
+        const timeout = new Promise<void>((resolve) =>
+          setTimeout(resolve, config.shutdown.timeoutMs).unref(),
+        );
         await Promise.race([app.close(), timeout]);
         pool.close();
         await view.stop();

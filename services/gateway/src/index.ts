@@ -2,7 +2,12 @@
 // the cloud tier.
 export { createGateway } from './gateway.js';
 export type { Gateway, CreateGatewayOptions } from './gateway.js';
-export { compileGatewayConfig, loadGatewayConfig, GatewayConfigSchema, SCOPES } from './config/index.js';
+export {
+  compileGatewayConfig,
+  loadGatewayConfig,
+  GatewayConfigSchema,
+  SCOPES,
+} from './config/index.js';
 export type { GatewayConfig, CompiledGatewayConfig, ApiKeyConfig, Scope } from './config/index.js';
 export { createGatewayMetrics } from './metrics.js';
 export type { GatewayMetrics } from './metrics.js';

@@ -4,9 +4,16 @@ import type { LoadMonitorMetrics } from './metrics.js';
 import type { LoadMonitor } from './monitor.js';
 
 /** `/healthz` (the process answers), `/readyz` (Redis up and a cycle published), `/metrics`. */
-export function buildHttp(options: { monitor: LoadMonitor; metrics: LoadMonitorMetrics; logger: Logger }): FastifyInstance {
+export function buildHttp(options: {
+  monitor: LoadMonitor;
+  metrics: LoadMonitorMetrics;
+  logger: Logger;
+}): FastifyInstance {
   const log: FastifyBaseLogger = options.logger.child({ component: 'http' });
-  const app = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({
+    loggerInstance: log,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const m = options.monitor;

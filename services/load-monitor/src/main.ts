@@ -18,7 +18,11 @@ async function main(): Promise<void> {
     bootLog.fatal({ err }, MeshError.from(err).message);
     process.exit(2);
   }
-  const logger = pino({ name: 'load-monitor', level: config.logLevel, base: { monitorId: config.monitorId } });
+  const logger = pino({
+    name: 'load-monitor',
+    level: config.logLevel,
+    base: { monitorId: config.monitorId },
+  });
   const metrics = createMetrics();
   const monitor = new LoadMonitor({ config, logger, metrics });
   const http = buildHttp({ monitor, metrics, logger });

@@ -1,7 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CompiledLoadMonitorConfig } from './config/compile.js';
-import { dnsDiscovery, registryDiscovery, staticDiscovery, type Discovery, type Target } from './discovery/index.js';
+import {
+  dnsDiscovery,
+  registryDiscovery,
+  staticDiscovery,
+  type Discovery,
+  type Target,
+} from './discovery/index.js';
 import type { LoadMonitorMetrics } from './metrics.js';
 import { LoadPoller } from './poller.js';
 import { connectRedis } from './redis/connect.js';
@@ -52,7 +58,8 @@ export class LoadMonitor {
       connectionName: `load-monitor:${this.#config.monitorId}`,
       onReconnect: (attempt, delayMs) => {
         this.#metrics.redisReconnects.inc();
-        if (attempt === 1 || attempt % 10 === 0) this.#log.warn({ attempt, delayMs }, 'redis unreachable; reconnecting');
+        if (attempt === 1 || attempt % 10 === 0)
+          this.#log.warn({ attempt, delayMs }, 'redis unreachable; reconnecting');
       },
     });
     this.#metrics.redisUp.set(0);
@@ -66,8 +73,19 @@ export class LoadMonitor {
     const d = this.#config.discovery;
     this.#discoveries = [
       ...(d.static.length > 0 ? [staticDiscovery(d.static)] : []),
-      ...d.dns.map((t) => dnsDiscovery({ name: t.name, port: t.port, servers: t.servers, logger: this.#log })),
-      ...(d.registry ? [registryDiscovery({ redis: this.#redis, keys: this.#keys, logger: this.#log, graceMs: d.registryGraceMs })] : []),
+      ...d.dns.map((t) =>
+        dnsDiscovery({ name: t.name, port: t.port, servers: t.servers, logger: this.#log }),
+      ),
+      ...(d.registry
+        ? [
+            registryDiscovery({
+              redis: this.#redis,
+              keys: this.#keys,
+              logger: this.#log,
+              graceMs: d.registryGraceMs,
+            }),
+          ]
+        : []),
     ];
   }
 
@@ -133,7 +151,9 @@ export class LoadMonitor {
     const before = new Set(this.#targets.map((t) => t.address));
     this.#targets = [...byAddress.values()];
     const now = new Set(byAddress.keys());
-    for (const a of now) if (!before.has(a)) this.#log.info({ address: a, source: byAddress.get(a)?.source }, 'worker discovered');
+    for (const a of now)
+      if (!before.has(a))
+        this.#log.info({ address: a, source: byAddress.get(a)?.source }, 'worker discovered');
     for (const a of before) {
       if (!now.has(a)) {
         this.#log.info({ address: a }, 'worker no longer discovered');
@@ -162,8 +182,13 @@ export class LoadMonitor {
       }),
     );
     const nowMs = Date.now();
-    const summary = computeSummary(this.#polled.values(), { monitorId: this.#config.monitorId, ttlMs: this.#config.ttlMs, nowMs });
-    for (const [address, w] of this.#polled) if (nowMs - w.polledAtMs > this.#config.ttlMs) this.#polled.delete(address);
+    const summary = computeSummary(this.#polled.values(), {
+      monitorId: this.#config.monitorId,
+      ttlMs: this.#config.ttlMs,
+      nowMs,
+    });
+    for (const [address, w] of this.#polled)
+      if (nowMs - w.polledAtMs > this.#config.ttlMs) this.#polled.delete(address);
     this.#last = summary;
     this.#metrics.workers.set({ state: 'alive' }, summary.workers.length);
     this.#metrics.workers.set({ state: 'ready' }, summary.healthyWorkers);

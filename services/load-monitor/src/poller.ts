@@ -10,14 +10,24 @@ export class LoadPoller {
   getLoad(address: string, timeoutMs: number): Promise<LoadReport> {
     const client = this.#client(address);
     return new Promise((resolve, reject) => {
-      client.getLoad({}, new Metadata(), { deadline: Date.now() + timeoutMs }, (err: ServiceError | null, report?: LoadReport) => {
-        if (err !== null || report === undefined) {
-          const code = err !== null && err.code in Code ? (err.code as number as Code) : Code.Unknown;
-          reject(new MeshError(code, `GetLoad ${address}: ${err?.details ?? 'no report'}`, { cause: err }));
-        } else {
-          resolve(report);
-        }
-      });
+      client.getLoad(
+        {},
+        new Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (err: ServiceError | null, report?: LoadReport) => {
+          if (err !== null || report === undefined) {
+            const code =
+              err !== null && err.code in Code ? (err.code as number as Code) : Code.Unknown;
+            reject(
+              new MeshError(code, `GetLoad ${address}: ${err?.details ?? 'no report'}`, {
+                cause: err,
+              }),
+            );
+          } else {
+            resolve(report);
+          }
+        },
+      );
     });
   }
 

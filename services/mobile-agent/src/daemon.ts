@@ -1,10 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { Code, MeshError } from '@bottlenet/errors';
-import { applyEnv, compileAgentConfig, readAgentEnv, type CompiledAgentConfig } from './config/index.js';
+import {
+  applyEnv,
+  compileAgentConfig,
+  readAgentEnv,
+  type CompiledAgentConfig,
+} from './config/index.js';
 import { MobileAgent } from './agent/agent.js';
 import { createHttpApi } from './api/index.js';
-import { OnnxModelRuntime, SlowedRuntime, createAgentCodec, type ImageInput, type ModelRuntime } from './runtime/index.js';
+import {
+  OnnxModelRuntime,
+  SlowedRuntime,
+  createAgentCodec,
+  type ImageInput,
+  type ModelRuntime,
+} from './runtime/index.js';
 
 /** A running agent: the core, its local API's address, and how to stop both. */
 export interface RunningAgent {
@@ -20,19 +31,33 @@ export function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new MeshError(Code.InvalidArgument, `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { type: 'bad_config', cause: e });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      { type: 'bad_config', cause: e },
+    );
   }
   try {
     const v: unknown = JSON.parse(text);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new Error('not a JSON object');
     return v as Record<string, unknown>;
   } catch (e) {
-    throw new MeshError(Code.InvalidArgument, `config file ${path} is not a JSON object: ${(e as Error).message}`, { type: 'bad_config', cause: e });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `config file ${path} is not a JSON object: ${(e as Error).message}`,
+      { type: 'bad_config', cause: e },
+    );
   }
 }
 
 /** Config from (in order of precedence) the environment, `overrides`, the file named by BOTTLENET_AGENT_CONFIG or `file`. */
-export function loadAgentConfig(options: { file?: string | undefined; overrides?: Record<string, unknown>; env?: NodeJS.ProcessEnv; warn?: (m: string) => void }): CompiledAgentConfig {
+export function loadAgentConfig(options: {
+  file?: string | undefined;
+  overrides?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  warn?: (m: string) => void;
+}): CompiledAgentConfig {
   const env = readAgentEnv(options.env ?? process.env, options.warn ?? (() => undefined));
   const file = options.file ?? env.configFile;
   const base = file === undefined ? {} : readConfigFile(file);
@@ -40,12 +65,32 @@ export function loadAgentConfig(options: { file?: string | undefined; overrides?
 }
 
 /** Opens the model repository, calibrates, plans once and serves the local API. */
-export async function startAgent(config: CompiledAgentConfig, options: { logger?: Logger; samples?: readonly ImageInput[] } = {}): Promise<RunningAgent> {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'mobile-agent', device: config.deviceId } });
-  const onnx = await OnnxModelRuntime.open(config.modelRepo, { executionProviders: config.executionProviders, intraOpThreads: config.intraOpThreads });
-  const runtime: ModelRuntime = config.emulation.deviceSlowdown > 1 ? new SlowedRuntime(onnx, config.emulation.deviceSlowdown) : onnx;
-  if (config.emulation.deviceSlowdown > 1) logger.warn({ factor: config.emulation.deviceSlowdown }, 'emulating a slower device: session runs are stretched');
-  const agent = new MobileAgent({ config, runtime, codec: createAgentCodec(runtime.model.codec), logger });
+export async function startAgent(
+  config: CompiledAgentConfig,
+  options: { logger?: Logger; samples?: readonly ImageInput[] } = {},
+): Promise<RunningAgent> {
+  const logger =
+    options.logger ??
+    pino({ level: config.logLevel, base: { service: 'mobile-agent', device: config.deviceId } });
+  const onnx = await OnnxModelRuntime.open(config.modelRepo, {
+    executionProviders: config.executionProviders,
+    intraOpThreads: config.intraOpThreads,
+  });
+  const runtime: ModelRuntime =
+    config.emulation.deviceSlowdown > 1
+      ? new SlowedRuntime(onnx, config.emulation.deviceSlowdown)
+      : onnx;
+  if (config.emulation.deviceSlowdown > 1)
+    logger.warn(
+      { factor: config.emulation.deviceSlowdown },
+      'emulating a slower device: session runs are stretched',
+    );
+  const agent = new MobileAgent({
+    config,
+    runtime,
+    codec: createAgentCodec(runtime.model.codec),
+    logger,
+  });
   try {
     await agent.start(options.samples);
   } catch (e) {

@@ -13,8 +13,34 @@ export type { Decision } from './control/index.js';
 export { createHttpApi, AgentMetrics } from './api/index.js';
 
 // For tools (demo, benches, tests): the runtime pieces.
-export { OnnxModelRuntime, SlowedRuntime, createAgentCodec, decodePnm, encodePnm, topK } from './runtime/index.js';
+export {
+  OnnxModelRuntime,
+  SlowedRuntime,
+  createAgentCodec,
+  decodePnm,
+  encodePnm,
+  topK,
+} from './runtime/index.js';
 export type { ImageInput, ModelRuntime, ModelView, AgentCodec } from './runtime/index.js';
 // Test and demo tooling: held-out data, and a real cloud tier as child processes.
-export { loadFmnistTest, readSceneFile, ensureScenes, startMesh, spawnProc, freePort, buildLoadBodies, startLoad, loadHeldOut, measureCandidate, percentile } from './testing/index.js';
-export type { LabelledImages, Mesh, MeshOptions, Proc, LoadGenerator, CandidateStats } from './testing/index.js';
+export {
+  loadFmnistTest,
+  readSceneFile,
+  ensureScenes,
+  startMesh,
+  spawnProc,
+  freePort,
+  buildLoadBodies,
+  startLoad,
+  loadHeldOut,
+  measureCandidate,
+  percentile,
+} from './testing/index.js';
+export type {
+  LabelledImages,
+  Mesh,
+  MeshOptions,
+  Proc,
+  LoadGenerator,
+  CandidateStats,
+} from './testing/index.js';

@@ -3,7 +3,9 @@ import { MeshError } from '@bottlenet/errors';
 import { loadAgentConfig, startAgent } from './daemon.js';
 
 try {
-  const running = await startAgent(loadAgentConfig({ warn: (m) => process.stderr.write(`warning: ${m}\n`) }));
+  const running = await startAgent(
+    loadAgentConfig({ warn: (m) => process.stderr.write(`warning: ${m}\n`) }),
+  );
   const stop = (): void => {
     void running.close().then(() => process.exit(0));
   };

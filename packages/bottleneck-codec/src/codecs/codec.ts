@@ -38,7 +38,13 @@ export interface ImageCodec extends CodecInfo {
   /** Encodes the image; the result may be a view of a scratch buffer valid until the next call. */
   encodeImage(pixels: Uint8Array, width: number, height: number, ctx: CodecContext): Uint8Array;
   /** Decodes a payload into `out[0, width*height)`; throws `frame_corrupt_payload` or `frame_payload_mismatch`. */
-  decodeImage(payload: Uint8Array, width: number, height: number, ctx: CodecContext, out: Uint8Array): void;
+  decodeImage(
+    payload: Uint8Array,
+    width: number,
+    height: number,
+    ctx: CodecContext,
+    out: Uint8Array,
+  ): void;
 }
 
 /** A codec of the levels themselves (CHW order, values in 0..2^bits-1), e.g. raw. */
@@ -65,7 +71,10 @@ export function registerCodec(codec: FeatureCodec): void {
     throw codecError(CodecErrorType.BadOptions, `codec id must be in 1..255, got ${codec.id}`);
   }
   if (byId.has(codec.id) || byName.has(codec.name)) {
-    throw codecError(CodecErrorType.BadOptions, `codec ${codec.name} (id ${codec.id}) is already registered`);
+    throw codecError(
+      CodecErrorType.BadOptions,
+      `codec ${codec.name} (id ${codec.id}) is already registered`,
+    );
   }
   byId.set(codec.id, codec);
   byName.set(codec.name, codec);

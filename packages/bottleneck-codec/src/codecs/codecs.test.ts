@@ -28,8 +28,14 @@ test('built-in codecs are registered with stable ids', () => {
   assert.equal(codecByName('jpeg').id, 1);
   assert.equal(codecByName('png').id, 2);
   assert.equal(codecByName('raw').id, 3);
-  assert.throws(() => codecByName('webp'), (e) => isCodecError(e, CodecErrorType.UnknownCodec));
-  assert.throws(() => registerCodec({ ...codecByName('raw'), name: 'raw2' }), (e) => isCodecError(e, CodecErrorType.BadOptions));
+  assert.throws(
+    () => codecByName('webp'),
+    (e) => isCodecError(e, CodecErrorType.UnknownCodec),
+  );
+  assert.throws(
+    () => registerCodec({ ...codecByName('raw'), name: 'raw2' }),
+    (e) => isCodecError(e, CodecErrorType.BadOptions),
+  );
 });
 
 test('lossless codecs (png, raw) round-trip exactly to the dequantized values for every n and shape', () => {
@@ -67,7 +73,12 @@ test('jpeg round-trips for every n and shape, abbreviated and full decode to the
     const data = syntheticFeature(shape, 5);
     for (let bits = 1; bits <= 8; bits++) {
       const short = encodeFeatureFrame(data, shape, { codec: 'jpeg', bits, quality: 20 });
-      const full = encodeFeatureFrame(data, shape, { codec: 'jpeg', bits, quality: 20, omitTables: false });
+      const full = encodeFeatureFrame(data, shape, {
+        codec: 'jpeg',
+        bits,
+        quality: 20,
+        omitTables: false,
+      });
       assert.ok(full.length > short.length + 250, 'the tables cost ~300 bytes');
       const a = decodeFeatureFrame(short, { expectedShape: shape });
       const b = decodeFeatureFrame(full);
@@ -97,7 +108,9 @@ test('jpeg error is bounded as a function of quality and shrinks as quality rise
       let count = 0;
       for (const seed of [1, 2, 4, 5]) {
         const data = syntheticFeature(shape, seed);
-        const out = decodeFeatureFrame(encodeFeatureFrame(data, shape, { codec: 'jpeg', quality, bits: 8 }));
+        const out = decodeFeatureFrame(
+          encodeFeatureFrame(data, shape, { codec: 'jpeg', quality, bits: 8 }),
+        );
         let se = 0;
         let max = -Infinity;
         let min = Infinity;
@@ -108,13 +121,17 @@ test('jpeg error is bounded as a function of quality and shrinks as quality rise
         }
         if (max === min) continue;
         const nrmse = Math.sqrt(se / data.length) / (max - min);
-        assert.ok(nrmse <= bound, `${shape.join('x')} q${quality} seed ${seed}: ${nrmse.toFixed(4)} > ${bound}`);
+        assert.ok(
+          nrmse <= bound,
+          `${shape.join('x')} q${quality} seed ${seed}: ${nrmse.toFixed(4)} > ${bound}`,
+        );
         sum += nrmse;
         count++;
       }
       mean.push(sum / count);
     }
-    for (let i = 1; i < mean.length; i++) assert.ok(mean[i]! < mean[i - 1]!, `${shape.join('x')}: error falls with quality`);
+    for (let i = 1; i < mean.length; i++)
+      assert.ok(mean[i]! < mean[i - 1]!, `${shape.join('x')}: error falls with quality`);
   }
 });
 
@@ -129,8 +146,14 @@ test('decodeFeatureFrameInto writes one sample of a batch at its offset and noth
   assert.deepEqual(batch.subarray(n, 2 * n), decodeFeatureFrame(frame).data);
   assert.ok(batch.subarray(0, n).every((v) => v === -7));
   assert.ok(batch.subarray(2 * n).every((v) => v === -7));
-  assert.throws(() => decodeFeatureFrameInto(frame, batch, 2 * n + 1, shape), (e) => isCodecError(e, CodecErrorType.OutputTooSmall));
-  assert.throws(() => decodeFeatureFrameInto(frame, batch, 0, [1, 28, 28]), (e) => isCodecError(e, CodecErrorType.ShapeMismatch));
+  assert.throws(
+    () => decodeFeatureFrameInto(frame, batch, 2 * n + 1, shape),
+    (e) => isCodecError(e, CodecErrorType.OutputTooSmall),
+  );
+  assert.throws(
+    () => decodeFeatureFrameInto(frame, batch, 0, [1, 28, 28]),
+    (e) => isCodecError(e, CodecErrorType.ShapeMismatch),
+  );
 });
 
 test('a constant tensor round-trips through every codec', () => {
@@ -138,15 +161,27 @@ test('a constant tensor round-trips through every codec', () => {
   const data = new Float32Array(5 * 14 * 14).fill(-2.5);
   for (const codec of ['jpeg', 'png', 'raw']) {
     const out = decodeFeatureFrame(encodeFeatureFrame(data, shape, { codec, bits: 3 }));
-    assert.ok(out.data.every((v) => v === -2.5), codec);
+    assert.ok(
+      out.data.every((v) => v === -2.5),
+      codec,
+    );
   }
 });
 
 test('bad encoder options are typed errors', () => {
   const shape: FeatureShape = [1, 4, 4];
   const data = new Float32Array(16);
-  const bad = (options: Parameters<typeof encodeFeatureFrame>[2], type: CodecErrorType, d = data, s = shape) =>
-    assert.throws(() => encodeFeatureFrame(d, s, options), (e) => isCodecError(e, type), JSON.stringify(options));
+  const bad = (
+    options: Parameters<typeof encodeFeatureFrame>[2],
+    type: CodecErrorType,
+    d = data,
+    s = shape,
+  ) =>
+    assert.throws(
+      () => encodeFeatureFrame(d, s, options),
+      (e) => isCodecError(e, type),
+      JSON.stringify(options),
+    );
   bad({ codec: 'gif' }, CodecErrorType.UnknownCodec);
   bad({ codec: 'jpeg', quality: 0 }, CodecErrorType.BadOptions);
   bad({ codec: 'jpeg', quality: 101 }, CodecErrorType.BadOptions);
@@ -154,9 +189,21 @@ test('bad encoder options are typed errors', () => {
   bad({ codec: 'raw', bits: 0 }, CodecErrorType.BadOptions);
   bad({ codec: 'raw' }, CodecErrorType.BadOptions, new Float32Array(15));
   bad({ codec: 'raw' }, CodecErrorType.BadOptions, data, [1, 4, 4, 1] as never);
-  bad({ codec: 'raw' }, CodecErrorType.NonFiniteInput, Float32Array.from({ length: 16 }, (_, i) => (i === 3 ? NaN : i)));
-  bad({ codec: 'jpeg' }, CodecErrorType.NonFiniteInput, Float32Array.from({ length: 16 }, (_, i) => (i === 3 ? Infinity : i)));
-  bad({ codec: 'png' }, CodecErrorType.NonFiniteInput, Float32Array.from({ length: 16 }, (_, i) => (i === 0 ? NaN : i)));
+  bad(
+    { codec: 'raw' },
+    CodecErrorType.NonFiniteInput,
+    Float32Array.from({ length: 16 }, (_, i) => (i === 3 ? NaN : i)),
+  );
+  bad(
+    { codec: 'jpeg' },
+    CodecErrorType.NonFiniteInput,
+    Float32Array.from({ length: 16 }, (_, i) => (i === 3 ? Infinity : i)),
+  );
+  bad(
+    { codec: 'png' },
+    CodecErrorType.NonFiniteInput,
+    Float32Array.from({ length: 16 }, (_, i) => (i === 0 ? NaN : i)),
+  );
   bad({ codec: 'jpeg' }, CodecErrorType.BadOptions, new Float32Array(65536 * 2), [2, 1, 65536]);
   assert.throws(
     () => encodeFeatureFrame([1, 2] as unknown as Float32Array, [1, 1, 2], { codec: 'raw' }),

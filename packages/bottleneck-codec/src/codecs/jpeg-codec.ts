@@ -27,19 +27,38 @@ export const jpegCodec: ImageCodec = {
 
   encodeImage(pixels: Uint8Array, width: number, height: number, ctx: CodecContext): Uint8Array {
     const kind = ctx.compact ? 'compact' : 'standard';
-    return payloadOf(encodeJpegScratch(pixels, width, height, 1, ctx.quality, kind), ctx.tablesOmitted);
+    return payloadOf(
+      encodeJpegScratch(pixels, width, height, 1, ctx.quality, kind),
+      ctx.tablesOmitted,
+    );
   },
 
-  decodeImage(payload: Uint8Array, width: number, height: number, ctx: CodecContext, out: Uint8Array): void {
+  decodeImage(
+    payload: Uint8Array,
+    width: number,
+    height: number,
+    ctx: CodecContext,
+    out: Uint8Array,
+  ): void {
     const { stream, length } = streamOf(payload, width, height, ctx);
-    decodeJpegInto(stream, length, out, width, height, 1, width * height, CodecErrorType.CorruptPayload);
+    decodeJpegInto(
+      stream,
+      length,
+      out,
+      width,
+      height,
+      1,
+      width * height,
+      CodecErrorType.CorruptPayload,
+    );
   },
 };
 
 function payloadOf(jpeg: Uint8Array, tablesOmitted: boolean): Uint8Array {
   if (!tablesOmitted) return jpeg;
   const scan = scanBounds(jpeg, jpeg.length);
-  if (!scan) throw codecError(CodecErrorType.BadOptions, 'the JPEG encoder wrote an unexpected stream');
+  if (!scan)
+    throw codecError(CodecErrorType.BadOptions, 'the JPEG encoder wrote an unexpected stream');
   return jpeg.subarray(scan.start, scan.end);
 }
 
@@ -47,7 +66,8 @@ function streamOf(payload: Uint8Array, width: number, height: number, ctx: Codec
   if (!ctx.tablesOmitted) return { stream: payload, length: payload.length };
   const header = abbreviatedHeader(ctx.quality, width, height);
   const length = header.length + payload.length + 2;
-  if (streamScratch.length < length) streamScratch = new Uint8Array(Math.max(length, streamScratch.length * 2));
+  if (streamScratch.length < length)
+    streamScratch = new Uint8Array(Math.max(length, streamScratch.length * 2));
   streamScratch.set(header, 0);
   streamScratch.set(payload, header.length);
   streamScratch[length - 2] = 0xff;

@@ -14,7 +14,13 @@ export const pngCodec: ImageCodec = {
     return encodeGrayPng(pixels, width, height);
   },
 
-  decodeImage(payload: Uint8Array, width: number, height: number, _ctx: CodecContext, out: Uint8Array): void {
+  decodeImage(
+    payload: Uint8Array,
+    width: number,
+    height: number,
+    _ctx: CodecContext,
+    out: Uint8Array,
+  ): void {
     decodeGrayPngInto(payload, width, height, out);
   },
 };

@@ -6,7 +6,8 @@ const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** A minimal PNG writer: 8-bit grayscale, not interlaced, filter 0 (None) on every row. */
 export function encodeGrayPng(pixels: Uint8Array, width: number, height: number): Uint8Array {
   const raw = new Uint8Array(height * (width + 1));
-  for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+  for (let y = 0; y < height; y++)
+    raw.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
   const idat = deflateSync(raw, { level: 9, strategy: constants.Z_DEFAULT_STRATEGY });
   const out = new Uint8Array(8 + 25 + 12 + idat.length + 12);
   const view = new DataView(out.buffer);
@@ -39,7 +40,12 @@ function corrupt(message: string, cause?: unknown) {
  * 8-bit grayscale, not interlaced, exactly `width` x `height`, CRCs checked, ancillary chunks
  * skipped, inflate bounded to the expected size.
  */
-export function decodeGrayPngInto(png: Uint8Array, width: number, height: number, out: Uint8Array): void {
+export function decodeGrayPngInto(
+  png: Uint8Array,
+  width: number,
+  height: number,
+  out: Uint8Array,
+): void {
   if (png.length < 8 + 25 + 12) throw corrupt('shorter than a PNG');
   for (let i = 0; i < 8; i++) if (png[i] !== SIGNATURE[i]) throw corrupt('bad signature');
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
@@ -53,14 +59,17 @@ export function decodeGrayPngInto(png: Uint8Array, width: number, height: number
     if (len > png.length - pos - 12) throw corrupt('chunk length beyond the payload');
     const type = String.fromCharCode(png[pos + 4]!, png[pos + 5]!, png[pos + 6]!, png[pos + 7]!);
     const data = png.subarray(pos + 8, pos + 8 + len);
-    if (crc32(png.subarray(pos + 4, pos + 8 + len)) !== view.getUint32(pos + 8 + len)) throw corrupt(`bad CRC in ${type}`);
+    if (crc32(png.subarray(pos + 4, pos + 8 + len)) !== view.getUint32(pos + 8 + len))
+      throw corrupt(`bad CRC in ${type}`);
     if (!seenHeader && type !== 'IHDR') throw corrupt('first chunk is not IHDR');
     switch (type) {
       case 'IHDR': {
         if (seenHeader || len !== 13) throw corrupt('bad IHDR');
         const hv = new DataView(data.buffer, data.byteOffset, 13);
         if (hv.getUint32(0) !== width || hv.getUint32(4) !== height) {
-          throw corrupt(`image is ${hv.getUint32(0)}x${hv.getUint32(4)}, expected ${width}x${height}`);
+          throw corrupt(
+            `image is ${hv.getUint32(0)}x${hv.getUint32(4)}, expected ${width}x${height}`,
+          );
         }
         if (data[8] !== 8 || data[9] !== 0 || data[10] !== 0 || data[11] !== 0 || data[12] !== 0) {
           throw corrupt('only 8-bit grayscale, non-interlaced PNG is accepted');
@@ -75,7 +84,8 @@ export function decodeGrayPngInto(png: Uint8Array, width: number, height: number
         ended = true;
         break;
       default:
-        if ((png[pos + 4]! & 0x20) === 0) throw corrupt(`unknown critical chunk ${JSON.stringify(type)}`);
+        if ((png[pos + 4]! & 0x20) === 0)
+          throw corrupt(`unknown critical chunk ${JSON.stringify(type)}`);
     }
     pos += 12 + len;
   }
@@ -85,7 +95,9 @@ export function decodeGrayPngInto(png: Uint8Array, width: number, height: number
   const expected = stride * height;
   let raw: Buffer;
   try {
-    raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat), { maxOutputLength: expected + 1 });
+    raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat), {
+      maxOutputLength: expected + 1,
+    });
   } catch (cause) {
     throw corrupt('bad deflate stream', cause);
   }

@@ -7,7 +7,15 @@ import { ownedBytes } from '../internal/pool.js';
 import { levelsOf, quantizeInto, tensorRange } from '../quantize.js';
 import { tiledSize, checkShape, type FeatureShape } from '../tiling.js';
 import { CodecErrorType, codecError } from './frame-error.js';
-import { FLAG_COMPACT_JPEG, FLAG_TABLES_OMITTED, MAX_IMAGE_SIDE, frameHeaderLength, parseFrameHeader, writeFrameHeader, type FrameLimits } from './frame-header.js';
+import {
+  FLAG_COMPACT_JPEG,
+  FLAG_TABLES_OMITTED,
+  MAX_IMAGE_SIDE,
+  frameHeaderLength,
+  parseFrameHeader,
+  writeFrameHeader,
+  type FrameLimits,
+} from './frame-header.js';
 
 /** Options of {@link encodeFeatureFrame}. */
 export interface EncodeFeatureOptions {
@@ -67,8 +75,13 @@ function scratch(n: number): Uint8Array {
  * Quantizes `data` (float32, CHW, `shape`) to `bits`, encodes it with `codec` and returns the
  * self-describing frame (header + payload), ready for the wire.
  */
-export function encodeFeatureFrame(data: Float32Array, shape: FeatureShape, options: EncodeFeatureOptions): Uint8Array {
-  if (!(data instanceof Float32Array)) throw codecError(CodecErrorType.BadOptions, 'data must be a Float32Array');
+export function encodeFeatureFrame(
+  data: Float32Array,
+  shape: FeatureShape,
+  options: EncodeFeatureOptions,
+): Uint8Array {
+  if (!(data instanceof Float32Array))
+    throw codecError(CodecErrorType.BadOptions, 'data must be a Float32Array');
   const n = checkShape(shape, data.length);
   const codec = codecByName(options.codec);
   const bits = options.bits ?? 8;
@@ -77,14 +90,20 @@ export function encodeFeatureFrame(data: Float32Array, shape: FeatureShape, opti
   if (codec.usesQuality) {
     quality = options.quality ?? 20;
     if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-      throw codecError(CodecErrorType.BadOptions, `${codec.name} quality must be an integer in 1..100, got ${String(quality)}`);
+      throw codecError(
+        CodecErrorType.BadOptions,
+        `${codec.name} quality must be an integer in 1..100, got ${String(quality)}`,
+      );
     }
   }
   const { tablesOmitted, compact } = jpegModeOf(codec.supportsOmitTables, options);
   if (codec.kind === 'image') {
     const { width, height } = tiledSize(shape);
     if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
-      throw codecError(CodecErrorType.BadOptions, `shape ${shape.join('x')} tiles into ${width}x${height}, above ${MAX_IMAGE_SIDE}`);
+      throw codecError(
+        CodecErrorType.BadOptions,
+        `shape ${shape.join('x')} tiles into ${width}x${height}, above ${MAX_IMAGE_SIDE}`,
+      );
     }
   }
   const ctx = { shape, bits, quality, tablesOmitted, compact };
@@ -121,23 +140,39 @@ export function encodeFeatureFrame(data: Float32Array, shape: FeatureShape, opti
   return frame;
 }
 
-function jpegModeOf(supported: boolean, options: EncodeFeatureOptions): { tablesOmitted: boolean; compact: boolean } {
+function jpegModeOf(
+  supported: boolean,
+  options: EncodeFeatureOptions,
+): { tablesOmitted: boolean; compact: boolean } {
   const { jpegMode, omitTables } = options;
-  if (jpegMode === undefined) return { tablesOmitted: supported && (omitTables ?? true), compact: false };
+  if (jpegMode === undefined)
+    return { tablesOmitted: supported && (omitTables ?? true), compact: false };
   if (jpegMode !== 'abbreviated' && jpegMode !== 'full' && jpegMode !== 'compact') {
-    throw codecError(CodecErrorType.BadOptions, `jpegMode must be abbreviated, full or compact, got ${String(jpegMode)}`);
+    throw codecError(
+      CodecErrorType.BadOptions,
+      `jpegMode must be abbreviated, full or compact, got ${String(jpegMode)}`,
+    );
   }
   if (omitTables !== undefined && omitTables !== (jpegMode === 'abbreviated')) {
-    throw codecError(CodecErrorType.BadOptions, `jpegMode ${jpegMode} contradicts omitTables ${String(omitTables)}`);
+    throw codecError(
+      CodecErrorType.BadOptions,
+      `jpegMode ${jpegMode} contradicts omitTables ${String(omitTables)}`,
+    );
   }
   if (!supported) {
-    throw codecError(CodecErrorType.BadOptions, `codec ${options.codec} has no jpegMode (JPEG only)`);
+    throw codecError(
+      CodecErrorType.BadOptions,
+      `codec ${options.codec} has no jpegMode (JPEG only)`,
+    );
   }
   return { tablesOmitted: jpegMode === 'abbreviated', compact: jpegMode === 'compact' };
 }
 
 /** Parses, checks and decodes a frame into a new Float32Array. */
-export function decodeFeatureFrame(frame: Uint8Array, options: DecodeFeatureOptions = {}): DecodedFeature {
+export function decodeFeatureFrame(
+  frame: Uint8Array,
+  options: DecodeFeatureOptions = {},
+): DecodedFeature {
   const header = parseFrameHeader(frame, options);
   checkExpectedShape(header.shape, options.expectedShape);
   const [c, h, w] = header.shape;
@@ -211,7 +246,10 @@ function decodeInto(
 }
 
 function checkExpectedShape(shape: FeatureShape, expected: FeatureShape | undefined): void {
-  if (expected && (expected[0] !== shape[0] || expected[1] !== shape[1] || expected[2] !== shape[2])) {
+  if (
+    expected &&
+    (expected[0] !== shape[0] || expected[1] !== shape[1] || expected[2] !== shape[2])
+  ) {
     throw codecError(
       CodecErrorType.ShapeMismatch,
       `frame shape ${shape.join('x')} does not match the expected ${expected.join('x')}`,

@@ -40,7 +40,9 @@ export const CodecErrorType = {
 export type CodecErrorType = (typeof CodecErrorType)[keyof typeof CodecErrorType];
 
 /** Every value of {@link CodecErrorType}, for registries and docs checks. */
-export const CODEC_ERROR_TYPES: readonly CodecErrorType[] = Object.freeze(Object.values(CodecErrorType));
+export const CODEC_ERROR_TYPES: readonly CodecErrorType[] = Object.freeze(
+  Object.values(CodecErrorType),
+);
 
 const codeOf: Record<CodecErrorType, Code> = {
   frame_truncated: Code.InvalidArgument,
@@ -73,7 +75,11 @@ export function codecError(type: CodecErrorType, message: string, cause?: unknow
 /** True when `err` (or an error in its cause chain) is a codec error, of `type` when given. */
 export function isCodecError(err: unknown, type?: CodecErrorType): err is MeshError {
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 16; depth++) {
-    if (e instanceof MeshError && typeof e.type === 'string' && (CODEC_ERROR_TYPES as readonly string[]).includes(e.type)) {
+    if (
+      e instanceof MeshError &&
+      typeof e.type === 'string' &&
+      (CODEC_ERROR_TYPES as readonly string[]).includes(e.type)
+    ) {
       if (type === undefined || e.type === type) return true;
     }
     e = (e as { cause?: unknown }).cause;

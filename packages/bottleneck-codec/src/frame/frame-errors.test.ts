@@ -59,7 +59,11 @@ test('truncated frames: before the magic, inside the header, inside the payload'
   rejects(jpeg.subarray(0, 1), CodecErrorType.Truncated, /shorter than its magic/);
   rejects(jpeg.subarray(0, 2), CodecErrorType.Truncated, /version/);
   rejects(jpeg.subarray(0, 15), CodecErrorType.Truncated, /header/);
-  rejects(jpeg.subarray(0, jpeg.length - 1), CodecErrorType.Truncated, /declares a \d+-byte payload/);
+  rejects(
+    jpeg.subarray(0, jpeg.length - 1),
+    CodecErrorType.Truncated,
+    /declares a \d+-byte payload/,
+  );
   rejects(new Uint8Array(0), CodecErrorType.Truncated, /0 bytes/);
 });
 
@@ -84,7 +88,11 @@ test('bad header fields: bits, flags, quality, zero dimension, tile too large, v
   rejects(patched(jpeg, 6, 101), CodecErrorType.BadHeader, /quality 101/);
   rejects(patched(raw, 6, 20), CodecErrorType.BadHeader, /must be 0/);
   rejects(patched(jpeg, 9, 0, 0), CodecErrorType.BadHeader, /zero dimension/);
-  rejects(patched(jpeg, 7, 0xff, 0xff, 1, 0, 0, 1), CodecErrorType.BadHeader, /tiles into 65536x256/);
+  rejects(
+    patched(jpeg, 7, 0xff, 0xff, 1, 0, 0, 1),
+    CodecErrorType.BadHeader,
+    /tiles into 65536x256/,
+  );
   // 0x80 0x00 encodes 0 in two bytes: not the shortest form.
   const long = new Uint8Array(23);
   long.set(jpeg.subarray(0, 21));
@@ -97,7 +105,9 @@ test('bad header fields: bits, flags, quality, zero dimension, tile too large, v
 });
 
 test('shape mismatch against the expected shape', () => {
-  rejects(jpeg, CodecErrorType.ShapeMismatch, /1x28x28 does not match the expected 2x28x28/, { expectedShape: [2, 28, 28] });
+  rejects(jpeg, CodecErrorType.ShapeMismatch, /1x28x28 does not match the expected 2x28x28/, {
+    expectedShape: [2, 28, 28],
+  });
 });
 
 test('payload mismatch: trailing bytes, raw size that does not fit the shape', () => {
@@ -120,16 +130,30 @@ test('corrupt payloads: jpeg scan garbage, png CRC, raw padding bits', () => {
   garbage.fill(0xff, parseFrameHeader(jpeg).payloadOffset);
   rejects(garbage, CodecErrorType.CorruptPayload, /jpeg decode failed/);
   const full = encodeFeatureFrame(data, shape, { codec: 'jpeg', omitTables: false });
-  rejects(patched(full, parseFrameHeader(full).payloadOffset, 0x00), CodecErrorType.CorruptPayload, /jpeg/);
+  rejects(
+    patched(full, parseFrameHeader(full).payloadOffset, 0x00),
+    CodecErrorType.CorruptPayload,
+    /jpeg/,
+  );
   const badPng = png.slice();
   badPng[40] = badPng[40]! ^ 0xff;
   rejects(badPng, CodecErrorType.CorruptPayload, /png/);
-  const odd = encodeFeatureFrame(syntheticFeature([1, 1, 3], 1), [1, 1, 3], { codec: 'raw', bits: 3 });
-  rejects(patched(odd, odd.length - 1, odd[odd.length - 1]! | 1), CodecErrorType.CorruptPayload, /padding/);
+  const odd = encodeFeatureFrame(syntheticFeature([1, 1, 3], 1), [1, 1, 3], {
+    codec: 'raw',
+    bits: 3,
+  });
+  rejects(
+    patched(odd, odd.length - 1, odd[odd.length - 1]! | 1),
+    CodecErrorType.CorruptPayload,
+    /padding/,
+  );
 });
 
 test('a full JPEG of the wrong size is rejected as a corrupt payload, not decoded', () => {
-  const other = encodeFeatureFrame(syntheticFeature([1, 14, 14], 1), [1, 14, 14], { codec: 'jpeg', omitTables: false });
+  const other = encodeFeatureFrame(syntheticFeature([1, 14, 14], 1), [1, 14, 14], {
+    codec: 'jpeg',
+    omitTables: false,
+  });
   const h = parseFrameHeader(other);
   const lie = patched(other, 9, 28, 0, 28, 0);
   assert.equal(parseFrameHeader(lie).payloadLength, h.payloadLength);
@@ -145,5 +169,11 @@ test('the error type set is closed, each type has one code, and each is document
     assert.ok(doc.includes(`\`${t}\``), `docs/codec.md documents ${t}`);
   }
   assert.ok(!isCodecError(new Error('x')));
-  assert.ok(isCodecError(new Error('outer', { cause: new MeshError(Code.InvalidArgument, 'x', { type: 'frame_truncated' }) })));
+  assert.ok(
+    isCodecError(
+      new Error('outer', {
+        cause: new MeshError(Code.InvalidArgument, 'x', { type: 'frame_truncated' }),
+      }),
+    ),
+  );
 });

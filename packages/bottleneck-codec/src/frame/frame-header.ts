@@ -70,29 +70,47 @@ export interface FrameLimits {
  * codec, bad header field, bad min/max, payload length mismatch.
  */
 export function parseFrameHeader(frame: Uint8Array, limits: FrameLimits = {}): FrameHeader {
-  if (!(frame instanceof Uint8Array)) throw codecError(CodecErrorType.Truncated, 'frame is not a byte array');
+  if (!(frame instanceof Uint8Array))
+    throw codecError(CodecErrorType.Truncated, 'frame is not a byte array');
   const maxBytes = limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const n = frame.length;
-  if (n > maxBytes) throw codecError(CodecErrorType.Oversized, `frame is ${n} bytes, above the limit of ${maxBytes}`);
-  if (n < 2) throw codecError(CodecErrorType.Truncated, `frame is ${n} bytes, shorter than its magic`);
+  if (n > maxBytes)
+    throw codecError(
+      CodecErrorType.Oversized,
+      `frame is ${n} bytes, above the limit of ${maxBytes}`,
+    );
+  if (n < 2)
+    throw codecError(CodecErrorType.Truncated, `frame is ${n} bytes, shorter than its magic`);
   if (frame[0] !== FRAME_MAGIC_0 || frame[1] !== FRAME_MAGIC_1) {
-    throw codecError(CodecErrorType.BadMagic, `frame starts with 0x${hex(frame[0]!)}${hex(frame[1]!)}, not 0x424e ("BN")`);
+    throw codecError(
+      CodecErrorType.BadMagic,
+      `frame starts with 0x${hex(frame[0]!)}${hex(frame[1]!)}, not 0x424e ("BN")`,
+    );
   }
   if (n < 3) throw codecError(CodecErrorType.Truncated, 'frame ends before its version byte');
   const version = frame[2]!;
   if (version !== FRAME_VERSION) {
-    throw codecError(CodecErrorType.UnsupportedVersion, `frame version ${version} is not supported (this build reads ${FRAME_VERSION})`);
+    throw codecError(
+      CodecErrorType.UnsupportedVersion,
+      `frame version ${version} is not supported (this build reads ${FRAME_VERSION})`,
+    );
   }
   if (n < FRAME_FIXED_HEADER_BYTES + 1) {
-    throw codecError(CodecErrorType.Truncated, `frame is ${n} bytes, shorter than its ${FRAME_FIXED_HEADER_BYTES + 1}-byte header`);
+    throw codecError(
+      CodecErrorType.Truncated,
+      `frame is ${n} bytes, shorter than its ${FRAME_FIXED_HEADER_BYTES + 1}-byte header`,
+    );
   }
   const codecId = frame[3]!;
   const codec = codecById(codecId);
-  if (!codec) throw codecError(CodecErrorType.UnknownCodec, `frame codec id ${codecId} is not registered`);
+  if (!codec)
+    throw codecError(CodecErrorType.UnknownCodec, `frame codec id ${codecId} is not registered`);
   const bits = frame[4]!;
-  if (bits < 1 || bits > 8) throw codecError(CodecErrorType.BadHeader, `frame bits ${bits} is outside 1..8`);
+  if (bits < 1 || bits > 8)
+    throw codecError(CodecErrorType.BadHeader, `frame bits ${bits} is outside 1..8`);
   const flags = frame[5]!;
-  if ((flags & ~KNOWN_FLAGS) !== 0) throw codecError(CodecErrorType.BadHeader, `frame flags 0x${hex(flags)} has unknown bits`);
+  if ((flags & ~KNOWN_FLAGS) !== 0)
+    throw codecError(CodecErrorType.BadHeader, `frame flags 0x${hex(flags)} has unknown bits`);
   const tablesOmitted = (flags & FLAG_TABLES_OMITTED) !== 0;
   if (tablesOmitted && !codec.supportsOmitTables) {
     throw codecError(CodecErrorType.BadHeader, `codec ${codec.name} has no tables-omitted mode`);
@@ -102,7 +120,10 @@ export function parseFrameHeader(frame: Uint8Array, limits: FrameLimits = {}): F
     throw codecError(CodecErrorType.BadHeader, `codec ${codec.name} has no compact JPEG mode`);
   }
   if (compactJpeg && tablesOmitted) {
-    throw codecError(CodecErrorType.BadHeader, `frame flags 0x${hex(flags)}: tables omitted and compact JPEG exclude each other`);
+    throw codecError(
+      CodecErrorType.BadHeader,
+      `frame flags 0x${hex(flags)}: tables omitted and compact JPEG exclude each other`,
+    );
   }
   const quality = frame[6]!;
   if (codec.usesQuality ? quality < 1 || quality > 100 : quality !== 0) {
@@ -115,15 +136,22 @@ export function parseFrameHeader(frame: Uint8Array, limits: FrameLimits = {}): F
   const c = view.getUint16(7, true);
   const h = view.getUint16(9, true);
   const w = view.getUint16(11, true);
-  if (c === 0 || h === 0 || w === 0) throw codecError(CodecErrorType.BadHeader, `frame shape ${c}x${h}x${w} has a zero dimension`);
+  if (c === 0 || h === 0 || w === 0)
+    throw codecError(CodecErrorType.BadHeader, `frame shape ${c}x${h}x${w} has a zero dimension`);
   const maxElements = limits.maxElements ?? DEFAULT_MAX_ELEMENTS;
   if (c * h * w > maxElements) {
-    throw codecError(CodecErrorType.Oversized, `frame shape ${c}x${h}x${w} is above the limit of ${maxElements} values`);
+    throw codecError(
+      CodecErrorType.Oversized,
+      `frame shape ${c}x${h}x${w} is above the limit of ${maxElements} values`,
+    );
   }
   if (codec.kind === 'image') {
     const { width, height } = tiledSize([c, h, w]);
     if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
-      throw codecError(CodecErrorType.BadHeader, `frame shape ${c}x${h}x${w} tiles into ${width}x${height}, above ${MAX_IMAGE_SIDE}`);
+      throw codecError(
+        CodecErrorType.BadHeader,
+        `frame shape ${c}x${h}x${w} tiles into ${width}x${height}, above ${MAX_IMAGE_SIDE}`,
+      );
     }
   }
   const min = view.getFloat32(13, true);
@@ -136,21 +164,36 @@ export function parseFrameHeader(frame: Uint8Array, limits: FrameLimits = {}): F
   let payloadLength = 0;
   let pos = FRAME_FIXED_HEADER_BYTES;
   for (let shift = 0; ; shift += 7) {
-    if (pos >= n) throw codecError(CodecErrorType.Truncated, 'frame ends inside its payload length');
-    if (shift >= 28) throw codecError(CodecErrorType.BadHeader, 'frame payload length varint is longer than 4 bytes');
+    if (pos >= n)
+      throw codecError(CodecErrorType.Truncated, 'frame ends inside its payload length');
+    if (shift >= 28)
+      throw codecError(
+        CodecErrorType.BadHeader,
+        'frame payload length varint is longer than 4 bytes',
+      );
     const b = frame[pos++]!;
     payloadLength += (b & 0x7f) * 2 ** shift;
     if ((b & 0x80) === 0) {
-      if (b === 0 && shift > 0) throw codecError(CodecErrorType.BadHeader, 'frame payload length varint is not in shortest form');
+      if (b === 0 && shift > 0)
+        throw codecError(
+          CodecErrorType.BadHeader,
+          'frame payload length varint is not in shortest form',
+        );
       break;
     }
   }
   const rest = n - pos;
   if (payloadLength > rest) {
-    throw codecError(CodecErrorType.Truncated, `frame declares a ${payloadLength}-byte payload but carries ${rest} bytes`);
+    throw codecError(
+      CodecErrorType.Truncated,
+      `frame declares a ${payloadLength}-byte payload but carries ${rest} bytes`,
+    );
   }
   if (payloadLength < rest) {
-    throw codecError(CodecErrorType.PayloadMismatch, `frame has ${rest - payloadLength} bytes after its ${payloadLength}-byte payload`);
+    throw codecError(
+      CodecErrorType.PayloadMismatch,
+      `frame has ${rest - payloadLength} bytes after its ${payloadLength}-byte payload`,
+    );
   }
   return {
     version,

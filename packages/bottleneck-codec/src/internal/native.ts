@@ -51,8 +51,22 @@ interface NativeJpeg {
   ): number;
   quantize(data: Float32Array, bits: number, out: Uint8Array, range: Float64Array): number;
   dequantize(q: Uint8Array, bits: number, min: number, max: number, out: Float32Array): number;
-  tile(values: Uint8Array, c: number, h: number, w: number, out: Uint8Array, map?: Uint8Array): number;
-  untile(pixels: Uint8Array, c: number, h: number, w: number, out: Uint8Array, map?: Uint8Array): number;
+  tile(
+    values: Uint8Array,
+    c: number,
+    h: number,
+    w: number,
+    out: Uint8Array,
+    map?: Uint8Array,
+  ): number;
+  untile(
+    pixels: Uint8Array,
+    c: number,
+    h: number,
+    w: number,
+    out: Uint8Array,
+    map?: Uint8Array,
+  ): number;
   lastError(): string;
 }
 

@@ -32,7 +32,21 @@ function buildHeader(quality: number, width: number, height: number): Uint8Array
   // DQT: 8-bit precision, table 0.
   bytes.push(0xff, 0xdb, 0, 67, 0x00, ...luminanceQuantTable(quality));
   // SOF0: 8-bit, height, width, one component (id 1, 1x1 sampling, quant table 0).
-  bytes.push(0xff, 0xc0, 0, 11, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0);
+  bytes.push(
+    0xff,
+    0xc0,
+    0,
+    11,
+    8,
+    height >> 8,
+    height & 0xff,
+    width >> 8,
+    width & 0xff,
+    1,
+    1,
+    0x11,
+    0,
+  );
   // DHT: DC table 0 and AC table 0 in one segment.
   const dht = [
     0x00,
@@ -52,7 +66,10 @@ function buildHeader(quality: number, width: number, height: number): Uint8Array
  * Start and end (exclusive, before EOI) of the entropy-coded scan in a baseline JPEG written by our
  * encoder, or undefined when the stream does not have the expected SOI ... SOS ... EOI structure.
  */
-export function scanBounds(jpeg: Uint8Array, length: number): { start: number; end: number } | undefined {
+export function scanBounds(
+  jpeg: Uint8Array,
+  length: number,
+): { start: number; end: number } | undefined {
   if (length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined;
   if (jpeg[length - 2] !== 0xff || jpeg[length - 1] !== 0xd9) return undefined;
   let pos = 2;

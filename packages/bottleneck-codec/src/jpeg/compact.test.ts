@@ -41,12 +41,28 @@ function withoutApp0(jpeg: Uint8Array): Uint8Array {
 function images(): { pixels: Uint8Array; width: number; height: number; channels: 1 | 3 }[] {
   const rnd = mulberry32(9);
   const out: { pixels: Uint8Array; width: number; height: number; channels: 1 | 3 }[] = [];
-  for (const shape of [[1, 28, 28], [2, 28, 28], [5, 14, 14], [10, 7, 7], [3, 5, 7]] as FeatureShape[]) {
+  for (const shape of [
+    [1, 28, 28],
+    [2, 28, 28],
+    [5, 14, 14],
+    [10, 7, 7],
+    [3, 5, 7],
+  ] as FeatureShape[]) {
     const { q } = quantize(syntheticFeature(shape, 4), 8);
     out.push({ ...tile(q, shape, undefined, levelToPixelTable(8)), channels: 1 });
   }
-  for (const [w, h, ch] of [[1, 1, 1], [33, 17, 1], [40, 24, 3], [17, 9, 3]] as const) {
-    out.push({ pixels: Uint8Array.from({ length: w * h * ch }, () => Math.floor(rnd() * 256)), width: w, height: h, channels: ch });
+  for (const [w, h, ch] of [
+    [1, 1, 1],
+    [33, 17, 1],
+    [40, 24, 3],
+    [17, 9, 3],
+  ] as const) {
+    out.push({
+      pixels: Uint8Array.from({ length: w * h * ch }, () => Math.floor(rnd() * 256)),
+      width: w,
+      height: h,
+      channels: ch,
+    });
   }
   return out;
 }
@@ -55,14 +71,23 @@ test('compact JPEG: no APP0, optimised Huffman tables, smaller, and it decodes t
   for (const img of images()) {
     for (const q of [1, 20, 50, 90, 100]) {
       const std = encodeJpegImage(img.pixels, img.width, img.height, img.channels, q);
-      const compact = encodeJpegImage(img.pixels, img.width, img.height, img.channels, q, { compact: true });
+      const compact = encodeJpegImage(img.pixels, img.width, img.height, img.channels, q, {
+        compact: true,
+      });
       const m = markers(compact);
       assert.ok(!m.includes(0xe0), 'no APP0');
       assert.equal(m[0], 0xdb, 'DQT right after SOI');
-      assert.ok(compact.length < std.length, `${img.width}x${img.height}x${img.channels} q${q}: ${compact.length} < ${std.length}`);
+      assert.ok(
+        compact.length < std.length,
+        `${img.width}x${img.height}x${img.channels} q${q}: ${compact.length} < ${std.length}`,
+      );
       const a = decodeJpegImage(std, { channels: img.channels });
       const b = decodeJpegImage(compact, { channels: img.channels });
-      assert.deepEqual(b.pixels, a.pixels, `${img.width}x${img.height}x${img.channels} q${q}: Huffman optimisation is lossless`);
+      assert.deepEqual(
+        b.pixels,
+        a.pixels,
+        `${img.width}x${img.height}x${img.channels} q${q}: Huffman optimisation is lossless`,
+      );
     }
   }
 });
@@ -83,11 +108,17 @@ function referenceEncodes(cases: ReturnType<typeof images>, env: NodeJS.ProcessE
       out.push(Buffer.from(buf.subarray(0, n)).toString('hex'));
     }
     process.stdout.write(JSON.stringify(out));`;
-  const arg = JSON.stringify(cases.map((c) => ({ ...c, pixels: Buffer.from(c.pixels).toString('base64') })));
-  const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, arg], {
-    encoding: 'utf8',
-    env,
-  });
+  const arg = JSON.stringify(
+    cases.map((c) => ({ ...c, pixels: Buffer.from(c.pixels).toString('base64') })),
+  );
+  const res = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', script, arg],
+    {
+      encoding: 'utf8',
+      env,
+    },
+  );
   assert.equal(res.status, 0, res.stderr);
   return JSON.parse(res.stdout) as string[];
 }
@@ -119,17 +150,27 @@ test('compact JPEG equals tjCompress2 with TJ_OPTIMIZE=1 with its APP0 removed, 
     for (const q of QUALITIES) {
       const tj = withoutApp0(Uint8Array.from(Buffer.from(optimised[k++]!, 'hex')));
       encodeJpegImage(img.pixels, img.width, img.height, img.channels, q);
-      const ours = encodeJpegImage(img.pixels, img.width, img.height, img.channels, q, { compact: true });
+      const ours = encodeJpegImage(img.pixels, img.width, img.height, img.channels, q, {
+        compact: true,
+      });
       assert.equal(hex(ours), hex(tj), `${img.width}x${img.height}x${img.channels} q${q}`);
     }
   }
   // and the switch did change TurboJPEG's stream (the comparison above is not vacuous)
-  const plain = withoutApp0(encodeJpegImage(cases[0]!.pixels, cases[0]!.width, cases[0]!.height, 1, 20));
+  const plain = withoutApp0(
+    encodeJpegImage(cases[0]!.pixels, cases[0]!.width, cases[0]!.height, 1, 20),
+  );
   assert.notEqual(hex(plain), hex(withoutApp0(Uint8Array.from(Buffer.from(optimised[1]!, 'hex')))));
 });
 
 test('compact frames: flag bit 1, same decoded floats as the full-JPEG frame, smaller', () => {
-  for (const shape of [[1, 28, 28], [2, 28, 28], [5, 14, 14], [10, 7, 7], [3, 5, 7]] as FeatureShape[]) {
+  for (const shape of [
+    [1, 28, 28],
+    [2, 28, 28],
+    [5, 14, 14],
+    [10, 7, 7],
+    [3, 5, 7],
+  ] as FeatureShape[]) {
     for (const bits of [1, 4, 8]) {
       const data = syntheticFeature(shape, 6);
       const full = encodeFeatureFrame(data, shape, { codec: 'jpeg', bits, omitTables: false });
@@ -148,7 +189,10 @@ test('compact frames: flag bit 1, same decoded floats as the full-JPEG frame, sm
       // and the abbreviated default is unchanged
       const abbr = encodeFeatureFrame(data, shape, { codec: 'jpeg', bits });
       assert.equal(abbr[5], FLAG_TABLES_OMITTED);
-      assert.deepEqual(encodeFeatureFrame(data, shape, { codec: 'jpeg', bits, jpegMode: 'abbreviated' }), abbr);
+      assert.deepEqual(
+        encodeFeatureFrame(data, shape, { codec: 'jpeg', bits, jpegMode: 'abbreviated' }),
+        abbr,
+      );
     }
   }
 });
@@ -158,10 +202,31 @@ test('compact mode errors: contradicting options, non-JPEG codecs, both flag bit
   const data = syntheticFeature(shape, 2);
   const bad = (fn: () => unknown, type: CodecErrorType, re: RegExp) =>
     assert.throws(fn, (e: unknown) => isCodecError(e, type) && re.test((e as Error).message));
-  bad(() => encodeFeatureFrame(data, shape, { codec: 'jpeg', jpegMode: 'compact', omitTables: true }), CodecErrorType.BadOptions, /contradicts/);
-  bad(() => encodeFeatureFrame(data, shape, { codec: 'jpeg', jpegMode: 'abbreviated', omitTables: false }), CodecErrorType.BadOptions, /contradicts/);
-  bad(() => encodeFeatureFrame(data, shape, { codec: 'png', jpegMode: 'compact' }), CodecErrorType.BadOptions, /JPEG only/);
-  bad(() => encodeFeatureFrame(data, shape, { codec: 'jpeg', jpegMode: 'tiny' as never }), CodecErrorType.BadOptions, /jpegMode/);
+  bad(
+    () => encodeFeatureFrame(data, shape, { codec: 'jpeg', jpegMode: 'compact', omitTables: true }),
+    CodecErrorType.BadOptions,
+    /contradicts/,
+  );
+  bad(
+    () =>
+      encodeFeatureFrame(data, shape, {
+        codec: 'jpeg',
+        jpegMode: 'abbreviated',
+        omitTables: false,
+      }),
+    CodecErrorType.BadOptions,
+    /contradicts/,
+  );
+  bad(
+    () => encodeFeatureFrame(data, shape, { codec: 'png', jpegMode: 'compact' }),
+    CodecErrorType.BadOptions,
+    /JPEG only/,
+  );
+  bad(
+    () => encodeFeatureFrame(data, shape, { codec: 'jpeg', jpegMode: 'tiny' as never }),
+    CodecErrorType.BadOptions,
+    /jpegMode/,
+  );
   const compact = encodeFeatureFrame(data, shape, { codec: 'jpeg', jpegMode: 'compact' }).slice();
   compact[5] = FLAG_COMPACT_JPEG | FLAG_TABLES_OMITTED;
   bad(() => decodeFeatureFrame(compact), CodecErrorType.BadHeader, /exclude each other/);

@@ -45,7 +45,10 @@ export function encodeJpegImage(
   checkSide('width', width);
   checkSide('height', height);
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-    throw codecError(CodecErrorType.BadOptions, `JPEG quality must be an integer in 1..100, got ${String(quality)}`);
+    throw codecError(
+      CodecErrorType.BadOptions,
+      `JPEG quality must be an integer in 1..100, got ${String(quality)}`,
+    );
   }
   if (!(pixels instanceof Uint8Array) || pixels.length !== width * height * channels) {
     throw codecError(
@@ -53,17 +56,30 @@ export function encodeJpegImage(
       `a ${width}x${height}x${channels} image needs ${width * height * channels} bytes, got ${pixels.length}`,
     );
   }
-  return encodeJpegOwned(pixels, width, height, channels, quality, options.compact ? 'compact' : 'standard');
+  return encodeJpegOwned(
+    pixels,
+    width,
+    height,
+    channels,
+    quality,
+    options.compact ? 'compact' : 'standard',
+  );
 }
 
 function checkSide(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1 || v > 65500) {
-    throw codecError(CodecErrorType.BadImage, `${name} must be an integer in 1..65500, got ${String(v)}`);
+    throw codecError(
+      CodecErrorType.BadImage,
+      `${name} must be an integer in 1..65500, got ${String(v)}`,
+    );
   }
 }
 
 /** Decodes any baseline or progressive JPEG to gray or RGB; bad bytes give `image_bad_input`. */
-export function decodeJpegImage(bytes: Uint8Array, options: DecodeJpegImageOptions = {}): DecodedImage {
+export function decodeJpegImage(
+  bytes: Uint8Array,
+  options: DecodeJpegImageOptions = {},
+): DecodedImage {
   const channels = options.channels ?? 3;
   const maxPixels = options.maxPixels ?? 16_777_216;
   if (channels !== 1 && channels !== 3) {
@@ -72,6 +88,11 @@ export function decodeJpegImage(bytes: Uint8Array, options: DecodeJpegImageOptio
   if (!(bytes instanceof Uint8Array) || bytes.length < 4) {
     throw codecError(CodecErrorType.BadImage, 'the image is not a JPEG (fewer than 4 bytes)');
   }
-  const { pixels, width, height } = decodeJpegOwned(bytes, channels, maxPixels, CodecErrorType.BadImage);
+  const { pixels, width, height } = decodeJpegOwned(
+    bytes,
+    channels,
+    maxPixels,
+    CodecErrorType.BadImage,
+  );
   return { pixels, width, height, channels };
 }

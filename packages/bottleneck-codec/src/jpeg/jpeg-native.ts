@@ -1,4 +1,8 @@
-import { CodecErrorType, codecError, type CodecErrorType as ErrorType } from '../frame/frame-error.js';
+import {
+  CodecErrorType,
+  codecError,
+  type CodecErrorType as ErrorType,
+} from '../frame/frame-error.js';
 import {
   NATIVE_ERR_ARGS,
   NATIVE_ERR_LIBJPEG,
@@ -27,13 +31,16 @@ let encodeScratch = new Uint8Array(4096);
  */
 export type JpegStreamKind = 'standard' | 'compact';
 
-const modeOf = (kind: JpegStreamKind) => (kind === 'compact' ? NATIVE_MODE_COMPACT : NATIVE_MODE_STANDARD);
+const modeOf = (kind: JpegStreamKind) =>
+  kind === 'compact' ? NATIVE_MODE_COMPACT : NATIVE_MODE_STANDARD;
 
 /** Grows the encode scratch to the worst-case size of a `width x height` image (after ERR_SMALL). */
 function growEncodeScratch(width: number, height: number, channels: number): void {
   const need = nativeJpeg().bufSize(width, height, channels);
-  if (need < 0) throw codecError(CodecErrorType.BadOptions, `cannot encode a ${width}x${height} JPEG`);
-  if (encodeScratch.length < need) encodeScratch = new Uint8Array(Math.max(need, encodeScratch.length * 2));
+  if (need < 0)
+    throw codecError(CodecErrorType.BadOptions, `cannot encode a ${width}x${height} JPEG`);
+  if (encodeScratch.length < need)
+    encodeScratch = new Uint8Array(Math.max(need, encodeScratch.length * 2));
 }
 
 /**
@@ -93,11 +100,31 @@ export function encodeFeatureJpegScratch(
 ): { jpeg: Uint8Array; min: number; max: number } {
   const native = nativeJpeg();
   const mode = modeOf(kind);
-  let n = native.encodeFeature(data, shape[0], shape[1], shape[2], bits, quality, encodeScratch, rangeScratch, mode);
+  let n = native.encodeFeature(
+    data,
+    shape[0],
+    shape[1],
+    shape[2],
+    bits,
+    quality,
+    encodeScratch,
+    rangeScratch,
+    mode,
+  );
   if (n === NATIVE_ERR_SMALL) {
     const { width, height } = tiledSize(shape);
     growEncodeScratch(width, height, 1);
-    n = native.encodeFeature(data, shape[0], shape[1], shape[2], bits, quality, encodeScratch, rangeScratch, mode);
+    n = native.encodeFeature(
+      data,
+      shape[0],
+      shape[1],
+      shape[2],
+      bits,
+      quality,
+      encodeScratch,
+      rangeScratch,
+      mode,
+    );
   }
   if (n < 0) throw nativeError(n, CodecErrorType.BadOptions, 'jpeg encode');
   return { jpeg: encodeScratch.subarray(0, n), min: rangeScratch[0]!, max: rangeScratch[1]! };
@@ -152,7 +179,8 @@ export function encodeJpegOwned(
   let n = native.encode(pixels, width, height, channels, quality, pool, mode, poolUsed);
   if (n === NATIVE_ERR_SMALL) {
     const need = native.bufSize(width, height, channels);
-    if (need < 0) throw codecError(CodecErrorType.BadOptions, `cannot encode a ${width}x${height} JPEG`);
+    if (need < 0)
+      throw codecError(CodecErrorType.BadOptions, `cannot encode a ${width}x${height} JPEG`);
     if (!poolReserve(need)) {
       const jpeg = encodeJpegScratch(pixels, width, height, channels, quality, kind);
       return ownedCopy(jpeg, 0, jpeg.length);
@@ -186,14 +214,27 @@ export function decodeJpegOwned(
       if (rc < 0) throw nativeError(rc, errorType, 'jpeg decode');
       return { pixels, width, height };
     }
-    rc = native.decode(jpeg, jpeg.length, pool, width, height, channels, maxPixels, undefined, poolUsed);
+    rc = native.decode(
+      jpeg,
+      jpeg.length,
+      pool,
+      width,
+      height,
+      channels,
+      maxPixels,
+      undefined,
+      poolUsed,
+    );
   }
   if (rc < 0) throw nativeError(rc, errorType, 'jpeg decode');
   return { pixels: poolCommit(n), width, height };
 }
 
 /** Width and height from a JPEG's headers, without decoding it. */
-export function jpegSize(jpeg: Uint8Array, errorType: ErrorType): { width: number; height: number } {
+export function jpegSize(
+  jpeg: Uint8Array,
+  errorType: ErrorType,
+): { width: number; height: number } {
   const rc = nativeJpeg().info(jpeg, jpeg.length, infoScratch);
   if (rc < 0) throw nativeError(rc, errorType, 'jpeg header');
   return { width: infoScratch[0]!, height: infoScratch[1]! };
@@ -208,7 +249,10 @@ function nativeError(rc: number, errorType: ErrorType, what: string) {
     case NATIVE_ERR_TOO_BIG:
       return codecError(CodecErrorType.Oversized, `${what}: ${nativeJpeg().lastError()}`);
     case NATIVE_ERR_NONFINITE:
-      return codecError(CodecErrorType.NonFiniteInput, 'the tensor to encode holds NaN or an infinity');
+      return codecError(
+        CodecErrorType.NonFiniteInput,
+        'the tensor to encode holds NaN or an infinity',
+      );
     case NATIVE_ERR_SMALL:
       return codecError(errorType, `${what}: output buffer too small`);
     case NATIVE_ERR_ARGS:

@@ -88,13 +88,31 @@ test('RGB and gray images round-trip with bounded error', () => {
 test('bad images and options are typed errors', () => {
   const ok = encodeJpegImage(new Uint8Array(64 * 64 * 3), 64, 64, 3, 90);
   const isType = (type: CodecErrorType) => (e: unknown) => isCodecError(e, type);
-  assert.throws(() => encodeJpegImage(new Uint8Array(10), 4, 4, 1, 90), isType(CodecErrorType.BadImage));
-  assert.throws(() => encodeJpegImage(new Uint8Array(16), 4, 4, 2 as 1, 90), isType(CodecErrorType.BadImage));
-  assert.throws(() => encodeJpegImage(new Uint8Array(16), 4, 4, 1, 0), isType(CodecErrorType.BadOptions));
-  assert.throws(() => encodeJpegImage(new Uint8Array(0), 0, 4, 1, 50), isType(CodecErrorType.BadImage));
+  assert.throws(
+    () => encodeJpegImage(new Uint8Array(10), 4, 4, 1, 90),
+    isType(CodecErrorType.BadImage),
+  );
+  assert.throws(
+    () => encodeJpegImage(new Uint8Array(16), 4, 4, 2 as 1, 90),
+    isType(CodecErrorType.BadImage),
+  );
+  assert.throws(
+    () => encodeJpegImage(new Uint8Array(16), 4, 4, 1, 0),
+    isType(CodecErrorType.BadOptions),
+  );
+  assert.throws(
+    () => encodeJpegImage(new Uint8Array(0), 0, 4, 1, 50),
+    isType(CodecErrorType.BadImage),
+  );
   assert.throws(() => decodeJpegImage(new Uint8Array([1, 2, 3])), isType(CodecErrorType.BadImage));
-  assert.throws(() => decodeJpegImage(Buffer.from('not a jpeg at all')), isType(CodecErrorType.BadImage));
-  assert.throws(() => decodeJpegImage(ok.subarray(0, ok.length - 40)), isType(CodecErrorType.BadImage));
+  assert.throws(
+    () => decodeJpegImage(Buffer.from('not a jpeg at all')),
+    isType(CodecErrorType.BadImage),
+  );
+  assert.throws(
+    () => decodeJpegImage(ok.subarray(0, ok.length - 40)),
+    isType(CodecErrorType.BadImage),
+  );
   assert.throws(() => decodeJpegImage(ok, { maxPixels: 100 }), isType(CodecErrorType.Oversized));
   assert.throws(() => decodeJpegImage(ok, { channels: 4 as 3 }), isType(CodecErrorType.BadOptions));
 });

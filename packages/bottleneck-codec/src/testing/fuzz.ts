@@ -42,9 +42,28 @@ export function fuzzDecoders(count: number, seed = 1): FuzzReport {
     }
   }
   const images = [
-    encodeJpegImage(Uint8Array.from({ length: 32 * 24 * 3 }, (_, i) => (i * 7) & 0xff), 32, 24, 3, 90),
-    encodeJpegImage(Uint8Array.from({ length: 28 * 28 }, (_, i) => (i * 3) & 0xff), 28, 28, 1, 50),
-    encodeJpegImage(Uint8Array.from({ length: 28 * 28 }, (_, i) => (i * 5) & 0xff), 28, 28, 1, 20, { compact: true }),
+    encodeJpegImage(
+      Uint8Array.from({ length: 32 * 24 * 3 }, (_, i) => (i * 7) & 0xff),
+      32,
+      24,
+      3,
+      90,
+    ),
+    encodeJpegImage(
+      Uint8Array.from({ length: 28 * 28 }, (_, i) => (i * 3) & 0xff),
+      28,
+      28,
+      1,
+      50,
+    ),
+    encodeJpegImage(
+      Uint8Array.from({ length: 28 * 28 }, (_, i) => (i * 5) & 0xff),
+      28,
+      28,
+      1,
+      20,
+      { compact: true },
+    ),
   ];
   const report: FuzzReport = { inputs: 0, accepted: 0, byType: {}, slowestMs: 0 };
   const limits = { maxElements: 1 << 16, maxFrameBytes: 1 << 16 };
@@ -66,13 +85,20 @@ export function fuzzDecoders(count: number, seed = 1): FuzzReport {
     const t0 = performance.now();
     try {
       if (image) decodeJpegImage(input, { channels: rnd() < 0.5 ? 1 : 3, maxPixels: 1 << 16 });
-      else decodeFeatureFrame(input, rnd() < 0.3 ? { ...limits, expectedShape: shapes[int(shapes.length)]! } : limits);
+      else
+        decodeFeatureFrame(
+          input,
+          rnd() < 0.3 ? { ...limits, expectedShape: shapes[int(shapes.length)]! } : limits,
+        );
       report.accepted++;
     } catch (err) {
       if (!isCodecError(err)) {
-        throw new Error(`fuzz input ${i} threw an untyped error; input (base64): ${Buffer.from(input).toString('base64')}`, {
-          cause: err,
-        });
+        throw new Error(
+          `fuzz input ${i} threw an untyped error; input (base64): ${Buffer.from(input).toString('base64')}`,
+          {
+            cause: err,
+          },
+        );
       }
       report.byType[err.type!] = (report.byType[err.type!] ?? 0) + 1;
     }

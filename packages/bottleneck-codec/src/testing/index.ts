@@ -3,4 +3,11 @@
 export { mulberry32, syntheticFeature } from './synthetic-feature.js';
 export { fuzzDecoders } from './fuzz.js';
 export type { FuzzReport } from './fuzz.js';
-export { VECTOR_SHAPES, VECTOR_BITS, VECTOR_QUALITY, vectorCase, vectorFile, vectorFileName } from './vectors.js';
+export {
+  VECTOR_SHAPES,
+  VECTOR_BITS,
+  VECTOR_QUALITY,
+  vectorCase,
+  vectorFile,
+  vectorFileName,
+} from './vectors.js';

@@ -13,7 +13,10 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-export function syntheticFeature(shape: readonly [number, number, number], seed: number): Float32Array {
+export function syntheticFeature(
+  shape: readonly [number, number, number],
+  seed: number,
+): Float32Array {
   const [c, h, w] = shape;
   const rnd = mulberry32(seed);
   const out = new Float32Array(c * h * w);
@@ -27,7 +30,8 @@ export function syntheticFeature(shape: readonly [number, number, number], seed:
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         let v = (rnd() - 0.5) * 0.1;
-        for (const b of blobs) v += b.a * Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (2 * b.s * b.s));
+        for (const b of blobs)
+          v += b.a * Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (2 * b.s * b.s));
         out[k * h * w + y * w + x] = Math.max(0, v);
       }
     }

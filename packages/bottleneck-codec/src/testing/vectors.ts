@@ -29,7 +29,8 @@ export const VECTOR_SHAPES: ReadonlyArray<readonly [number, number, number]> = [
 export const VECTOR_BITS = [1, 2, 4, 6, 8];
 export const VECTOR_QUALITY = 20;
 
-const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const b64 = (a: ArrayBufferView) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 function f32le(a: Float32Array): string {
   const buf = Buffer.alloc(a.length * 4);
@@ -37,17 +38,38 @@ function f32le(a: Float32Array): string {
   return buf.toString('base64');
 }
 
-export function vectorCase(shape: readonly [number, number, number], bits: number, input: Float32Array) {
+export function vectorCase(
+  shape: readonly [number, number, number],
+  bits: number,
+  input: Float32Array,
+) {
   const { q, min, max } = quantize(input, bits);
   const img = tile(q, shape, undefined, levelToPixelTable(bits));
   const jpegFull = encodeJpegImage(img.pixels, img.width, img.height, 1, VECTOR_QUALITY);
   const scan = scanBounds(jpegFull, jpegFull.length)!;
   const decoded = decodeJpegImage(jpegFull, { channels: 1 });
-  const frame = encodeFeatureFrame(input, shape, { codec: 'jpeg', quality: VECTOR_QUALITY, bits, omitTables: true });
-  const frameFull = encodeFeatureFrame(input, shape, { codec: 'jpeg', quality: VECTOR_QUALITY, bits, omitTables: false });
+  const frame = encodeFeatureFrame(input, shape, {
+    codec: 'jpeg',
+    quality: VECTOR_QUALITY,
+    bits,
+    omitTables: true,
+  });
+  const frameFull = encodeFeatureFrame(input, shape, {
+    codec: 'jpeg',
+    quality: VECTOR_QUALITY,
+    bits,
+    omitTables: false,
+  });
   const frameRaw = encodeFeatureFrame(input, shape, { codec: 'raw', bits });
-  const jpegCompact = encodeJpegImage(img.pixels, img.width, img.height, 1, VECTOR_QUALITY, { compact: true });
-  const frameCompact = encodeFeatureFrame(input, shape, { codec: 'jpeg', quality: VECTOR_QUALITY, bits, jpegMode: 'compact' });
+  const jpegCompact = encodeJpegImage(img.pixels, img.width, img.height, 1, VECTOR_QUALITY, {
+    compact: true,
+  });
+  const frameCompact = encodeFeatureFrame(input, shape, {
+    codec: 'jpeg',
+    quality: VECTOR_QUALITY,
+    bits,
+    jpegMode: 'compact',
+  });
   const header = parseFrameHeader(frame);
   return {
     shape,
@@ -94,4 +116,3 @@ export function vectorFile(shape: readonly [number, number, number]) {
 export function vectorFileName(shape: readonly [number, number, number]): string {
   return `feature-${shape.join('x')}.json`;
 }
-

@@ -2,4 +2,10 @@
 export { writeTinyRepository } from './tiny-repository.js';
 export type { TinyRepositoryOptions } from './tiny-repository.js';
 export { encodeOnnxModel } from './onnx-model.js';
-export type { OnnxGraph, OnnxNode, OnnxValue, OnnxInitializer, OnnxAttribute } from './onnx-model.js';
+export type {
+  OnnxGraph,
+  OnnxNode,
+  OnnxValue,
+  OnnxInitializer,
+  OnnxAttribute,
+} from './onnx-model.js';

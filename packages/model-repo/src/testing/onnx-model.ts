@@ -35,7 +35,11 @@ const FLOAT = 1;
 
 function valueInfo(v: OnnxValue): ProtoWriter {
   const shape = new ProtoWriter();
-  for (const d of v.shape) shape.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
+  for (const d of v.shape)
+    shape.message(
+      1,
+      typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d),
+    );
   const tensor = new ProtoWriter().int(1, FLOAT).message(2, shape);
   return new ProtoWriter().string(1, v.name).message(2, new ProtoWriter().message(1, tensor));
 }
@@ -61,7 +65,10 @@ export function encodeOnnxModel(g: OnnxGraph): Buffer {
   graph.string(2, 'graph');
   for (const t of g.initializers ?? []) {
     const raw = Buffer.from(t.values.buffer, t.values.byteOffset, t.values.byteLength);
-    graph.message(5, new ProtoWriter().packedInts(1, t.dims).int(2, FLOAT).string(8, t.name).bytes(9, raw));
+    graph.message(
+      5,
+      new ProtoWriter().packedInts(1, t.dims).int(2, FLOAT).string(8, t.name).bytes(9, raw),
+    );
   }
   for (const v of g.inputs) graph.message(11, valueInfo(v));
   for (const v of g.outputs) graph.message(12, valueInfo(v));

@@ -28,7 +28,12 @@ function weights(count: number, seed: number): Float32Array {
 }
 
 /** Flatten + Gemm: `from` [N, d...] -> logits [N, classes]. */
-function classifier(from: string, inFeatures: number, classes: number, seed: number): { nodes: OnnxNode[]; initializers: OnnxInitializer[] } {
+function classifier(
+  from: string,
+  inFeatures: number,
+  classes: number,
+  seed: number,
+): { nodes: OnnxNode[]; initializers: OnnxInitializer[] } {
   return {
     nodes: [
       { op: 'Flatten', inputs: [from], outputs: ['flat'], attributes: { axis: 1 } },
@@ -52,7 +57,10 @@ function sha256(b: Buffer): string {
  * featureShape [2,S,S]); each tail and the full network are Flatten + Gemm with fixed pseudo-random
  * weights. Accuracy figures in the manifest are placeholders. Returns the manifest it wrote.
  */
-export async function writeTinyRepository(dir: string, options: TinyRepositoryOptions = {}): Promise<Manifest> {
+export async function writeTinyRepository(
+  dir: string,
+  options: TinyRepositoryOptions = {},
+): Promise<Manifest> {
   const S = options.size ?? 8;
   const K = options.classes ?? 10;
   const half = S / 2;
@@ -60,18 +68,31 @@ export async function writeTinyRepository(dir: string, options: TinyRepositoryOp
   const files: Record<string, Buffer> = {};
 
   const full = classifier('input', S * S, K, 1);
-  files['full.onnx'] = encodeOnnxModel({ ...full, inputs: [input], outputs: [{ name: 'logits', shape: ['N', K] }] });
+  files['full.onnx'] = encodeOnnxModel({
+    ...full,
+    inputs: [input],
+    outputs: [{ name: 'logits', shape: ['N', K] }],
+  });
 
   files['rb1/head.onnx'] = encodeOnnxModel({
     nodes: [
-      { op: 'AveragePool', inputs: ['input'], outputs: ['pooled'], attributes: { kernel_shape: [2, 2], strides: [2, 2] } },
+      {
+        op: 'AveragePool',
+        inputs: ['input'],
+        outputs: ['pooled'],
+        attributes: { kernel_shape: [2, 2], strides: [2, 2] },
+      },
       { op: 'Relu', inputs: ['pooled'], outputs: ['features'] },
     ],
     inputs: [input],
     outputs: [{ name: 'features', shape: ['N', 1, half, half] }],
   });
   const t1 = classifier('features', half * half, K, 3);
-  files['rb1/tail.onnx'] = encodeOnnxModel({ ...t1, inputs: [{ name: 'features', shape: ['N', 1, half, half] }], outputs: [{ name: 'logits', shape: ['N', K] }] });
+  files['rb1/tail.onnx'] = encodeOnnxModel({
+    ...t1,
+    inputs: [{ name: 'features', shape: ['N', 1, half, half] }],
+    outputs: [{ name: 'logits', shape: ['N', K] }],
+  });
 
   files['rb2/head.onnx'] = encodeOnnxModel({
     nodes: [
@@ -84,7 +105,11 @@ export async function writeTinyRepository(dir: string, options: TinyRepositoryOp
     outputs: [{ name: 'features', shape: ['N', 2, S, S] }],
   });
   const t2 = classifier('features', 2 * S * S, K, 5);
-  files['rb2/tail.onnx'] = encodeOnnxModel({ ...t2, inputs: [{ name: 'features', shape: ['N', 2, S, S] }], outputs: [{ name: 'logits', shape: ['N', K] }] });
+  files['rb2/tail.onnx'] = encodeOnnxModel({
+    ...t2,
+    inputs: [{ name: 'features', shape: ['N', 2, S, S] }],
+    outputs: [{ name: 'logits', shape: ['N', K] }],
+  });
 
   for (const [f, b] of Object.entries(files)) {
     await mkdir(dirname(join(dir, f)), { recursive: true });
@@ -102,8 +127,30 @@ export async function writeTinyRepository(dir: string, options: TinyRepositoryOp
     full: ref('full.onnx'),
     codec: { kind: 'jpeg', quality: 20, bits: 8 },
     partitions: [
-      { id: 'rb1', block: 1, channels: 1, spatialFactor: 2, featureShape: [1, half, half], head: ref('rb1/head.onnx'), tail: ref('rb1/tail.onnx'), accuracy: 0.5, meanBytes: 40, training: { method: 'fixture' } },
-      { id: 'rb2', block: 2, channels: 2, spatialFactor: 1, featureShape: [2, S, S], head: ref('rb2/head.onnx'), tail: ref('rb2/tail.onnx'), accuracy: 0.5, meanBytes: 90, training: { method: 'fixture' } },
+      {
+        id: 'rb1',
+        block: 1,
+        channels: 1,
+        spatialFactor: 2,
+        featureShape: [1, half, half],
+        head: ref('rb1/head.onnx'),
+        tail: ref('rb1/tail.onnx'),
+        accuracy: 0.5,
+        meanBytes: 40,
+        training: { method: 'fixture' },
+      },
+      {
+        id: 'rb2',
+        block: 2,
+        channels: 2,
+        spatialFactor: 1,
+        featureShape: [2, S, S],
+        head: ref('rb2/head.onnx'),
+        tail: ref('rb2/tail.onnx'),
+        accuracy: 0.5,
+        meanBytes: 90,
+        training: { method: 'fixture' },
+      },
     ],
     trainCommand: 'none (fixture)',
   };

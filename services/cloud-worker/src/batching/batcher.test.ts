@@ -10,7 +10,11 @@ async function tick(): Promise<void> {
 }
 
 /** A run function whose completion the test controls. */
-function gatedRun(): { run: (xs: readonly number[]) => Promise<number[]>; release: () => void; calls: number[][] } {
+function gatedRun(): {
+  run: (xs: readonly number[]) => Promise<number[]>;
+  release: () => void;
+  calls: number[][];
+} {
   const calls: number[][] = [];
   let gate: (() => void) | undefined;
   return {
@@ -25,7 +29,9 @@ function gatedRun(): { run: (xs: readonly number[]) => Promise<number[]>; releas
   };
 }
 
-function batcher(over: Partial<BatcherOptions<number, number>> = {}): DynamicBatcher<number, number> {
+function batcher(
+  over: Partial<BatcherOptions<number, number>> = {},
+): DynamicBatcher<number, number> {
   return new DynamicBatcher<number, number>({
     name: 'm@1/rb1',
     maxBatchSize: 4,

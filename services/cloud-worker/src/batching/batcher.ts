@@ -10,7 +10,9 @@ export interface TimedOutputs<O> {
  * Runs one batch: `inputs[i]` produces `outputs[i]`. Called at most once at a time per batcher. When it
  * returns {@link TimedOutputs}, that `computeMs` is reported; otherwise the batcher times the call.
  */
-export type RunBatch<I, O> = (inputs: readonly I[]) => Promise<readonly O[] | TimedOutputs<O>> | readonly O[] | TimedOutputs<O>;
+export type RunBatch<I, O> = (
+  inputs: readonly I[],
+) => Promise<readonly O[] | TimedOutputs<O>> | readonly O[] | TimedOutputs<O>;
 
 /** What the batcher reports once per session run, for metrics and load tracking. */
 export interface BatchEvent {
@@ -111,7 +113,9 @@ export class DynamicBatcher<I, O> {
     const { name, maxQueueSize } = this.options;
     if (this.closedReason !== undefined) {
       return Promise.reject(
-        new MeshError(Code.Unavailable, `${name} is not accepting requests: ${this.closedReason}`, { type: 'draining' }),
+        new MeshError(Code.Unavailable, `${name} is not accepting requests: ${this.closedReason}`, {
+          type: 'draining',
+        }),
       );
     }
     const now = this.now();
@@ -121,16 +125,30 @@ export class DynamicBatcher<I, O> {
       return Promise.reject(deadlineError(name, 'before queueing'));
     }
     if (this.queue.length >= maxQueueSize) {
-      const retryAfterMs = Math.max(1, Math.ceil(this.options.retryAfterMs?.(this.queue.length) ?? 1));
+      const retryAfterMs = Math.max(
+        1,
+        Math.ceil(this.options.retryAfterMs?.(this.queue.length) ?? 1),
+      );
       return Promise.reject(
-        new MeshError(Code.ResourceExhausted, `${name} queue is full (${maxQueueSize} requests); retry after ${retryAfterMs} ms`, {
-          type: 'queue_full',
-          details: { retryAfterMs },
-        }),
+        new MeshError(
+          Code.ResourceExhausted,
+          `${name} queue is full (${maxQueueSize} requests); retry after ${retryAfterMs} ms`,
+          {
+            type: 'queue_full',
+            details: { retryAfterMs },
+          },
+        ),
       );
     }
     return new Promise<BatchResult<O>>((resolve, reject) => {
-      this.queue.push({ input, arrivedAt: opts.arrivedAt ?? now, deadline, isCancelled: opts.isCancelled, resolve, reject });
+      this.queue.push({
+        input,
+        arrivedAt: opts.arrivedAt ?? now,
+        deadline,
+        isCancelled: opts.isCancelled,
+        resolve,
+        reject,
+      });
       this.schedule();
     });
   }
@@ -193,10 +211,19 @@ export class DynamicBatcher<I, O> {
       const p = this.queue[taken++]!;
       if (p.deadline <= start) {
         this.options.onDrop?.('deadline');
-        p.reject(deadlineError(name, `after ${(start - p.arrivedAt).toFixed(1)} ms in the queue, before compute`));
+        p.reject(
+          deadlineError(
+            name,
+            `after ${(start - p.arrivedAt).toFixed(1)} ms in the queue, before compute`,
+          ),
+        );
       } else if (p.isCancelled?.() === true) {
         this.options.onDrop?.('cancelled');
-        p.reject(new MeshError(Code.Canceled, `${name}: the caller cancelled the request`, { type: 'cancelled' }));
+        p.reject(
+          new MeshError(Code.Canceled, `${name}: the caller cancelled the request`, {
+            type: 'cancelled',
+          }),
+        );
       } else {
         batch.push(p);
       }
@@ -222,7 +249,12 @@ export class DynamicBatcher<I, O> {
     );
   }
 
-  private finish(batch: Pending<I, O>[], start: number, result: readonly O[] | TimedOutputs<O> | undefined, error: unknown): void {
+  private finish(
+    batch: Pending<I, O>[],
+    start: number,
+    result: readonly O[] | TimedOutputs<O> | undefined,
+    error: unknown,
+  ): void {
     let computeMs = this.now() - start;
     let outputs: readonly O[] | undefined;
     if (result === undefined || isOutputArray(result)) outputs = result;
@@ -251,7 +283,12 @@ export class DynamicBatcher<I, O> {
     } else {
       this.options.onBatch?.({ size: batch.length, computeMs, queueMs });
       for (let i = 0; i < batch.length; i++) {
-        batch[i]!.resolve({ output: outputs[i]!, queueMs: queueMs[i]!, computeMs, batchSize: batch.length });
+        batch[i]!.resolve({
+          output: outputs[i]!,
+          queueMs: queueMs[i]!,
+          computeMs,
+          batchSize: batch.length,
+        });
       }
     }
     this.notifyIdle();
@@ -267,7 +304,9 @@ export class DynamicBatcher<I, O> {
 }
 
 function deadlineError(name: string, when: string): MeshError {
-  return new MeshError(Code.DeadlineExceeded, `${name}: deadline passed ${when}`, { type: 'deadline_exceeded' });
+  return new MeshError(Code.DeadlineExceeded, `${name}: deadline passed ${when}`, {
+    type: 'deadline_exceeded',
+  });
 }
 
 function isOutputArray<O>(r: readonly O[] | TimedOutputs<O>): r is readonly O[] {

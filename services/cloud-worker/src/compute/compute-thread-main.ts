@@ -63,7 +63,8 @@ async function handle(m: ToThread): Promise<void> {
         const out = await s.session.run({ [s.inputName]: t.tensor });
         const computeMs = performance.now() - t0;
         const logits = out[s.outputName]?.data;
-        if (!(logits instanceof Float32Array)) throw new Error(`output "${s.outputName}" is missing or not float32`);
+        if (!(logits instanceof Float32Array))
+          throw new Error(`output "${s.outputName}" is missing or not float32`);
         reply({ kind: 'done', id: m.id, logits, computeMs });
         return;
       }

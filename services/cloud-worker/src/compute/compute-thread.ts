@@ -4,7 +4,10 @@ import type { FromThread, ThreadSessionOptions, ToThread } from './messages.js';
 
 /** The thread's entry next to this file: `.ts` when running from sources (tsx), `.js` from dist. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const ENTRY = new URL(FROM_SOURCE ? './compute-thread-main.ts' : './compute-thread-main.js', import.meta.url);
+const ENTRY = new URL(
+  FROM_SOURCE ? './compute-thread-main.ts' : './compute-thread-main.js',
+  import.meta.url,
+);
 
 /**
  * Node 20 does not apply the parent's `--import tsx` hooks to a worker's entry file, so from sources the
@@ -54,14 +57,21 @@ export class ComputeThread {
       else w.resolve(m);
     });
     this.thread.on('error', (e) => this.fail(e));
-    this.thread.on('exit', (code) => this.fail(new Error(`compute thread ${name} exited with code ${code}`)));
+    this.thread.on('exit', (code) =>
+      this.fail(new Error(`compute thread ${name} exited with code ${code}`)),
+    );
   }
 
   /** Opens `path` in the thread; resolves with the handle of the session. */
   async open(
     path: string,
     options: ThreadSessionOptions,
-    io: { inputName: string; outputName: string; shape: readonly number[]; input: SharedArrayBuffer },
+    io: {
+      inputName: string;
+      outputName: string;
+      shape: readonly number[];
+      input: SharedArrayBuffer;
+    },
   ): Promise<number> {
     const m = await this.call({ kind: 'open', path, options, ...io });
     if (m.kind !== 'opened') throw new Error(`unexpected reply ${m.kind} to open`);
@@ -97,7 +107,10 @@ export class ComputeThread {
 
   private fail(e: Error): void {
     if (this.dead === undefined) {
-      this.dead = new MeshError(Code.Internal, `compute thread ${this.name} failed: ${e.message}`, { cause: e, type: 'compute_thread_failed' });
+      this.dead = new MeshError(Code.Internal, `compute thread ${this.name} failed: ${e.message}`, {
+        cause: e,
+        type: 'compute_thread_failed',
+      });
     }
     const waiters = [...this.waiters.values()];
     this.waiters.clear();

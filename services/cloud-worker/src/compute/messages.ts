@@ -24,6 +24,11 @@ export type ToThread =
 
 export type FromThread =
   | { readonly kind: 'opened'; readonly id: number; readonly handle: number }
-  | { readonly kind: 'done'; readonly id: number; readonly logits: Float32Array; readonly computeMs: number }
+  | {
+      readonly kind: 'done';
+      readonly id: number;
+      readonly logits: Float32Array;
+      readonly computeMs: number;
+    }
   | { readonly kind: 'released'; readonly id: number }
   | { readonly kind: 'failed'; readonly id: number; readonly message: string };

@@ -42,14 +42,18 @@ export class InlineRunner implements TailRunner {
   async run(n: number): Promise<RunResult> {
     let t = this.tensors.get(n);
     if (t === undefined) {
-      t = new Tensor('float32', this.input.subarray(0, n * this.sampleSize), [n, ...this.opened.inputShape]);
+      t = new Tensor('float32', this.input.subarray(0, n * this.sampleSize), [
+        n,
+        ...this.opened.inputShape,
+      ]);
       this.tensors.set(n, t);
     }
     const t0 = performance.now();
     const out = await this.opened.session.run({ [this.opened.inputName]: t });
     const computeMs = performance.now() - t0;
     const logits = out[this.opened.outputName]?.data;
-    if (!(logits instanceof Float32Array)) throw new Error(`output "${this.opened.outputName}" is missing or not float32`);
+    if (!(logits instanceof Float32Array))
+      throw new Error(`output "${this.opened.outputName}" is missing or not float32`);
     return { logits, computeMs };
   }
 
@@ -89,11 +93,21 @@ export class ThreadRunner implements TailRunner {
     options: { intraOpNumThreads: number; interOpNumThreads: number; maxBatchSize: number },
   ): Promise<ThreadRunner> {
     const sampleSize = opened.inputShape.reduce((a, b) => a * b, 1);
-    const input = new SharedArrayBuffer(options.maxBatchSize * sampleSize * Float32Array.BYTES_PER_ELEMENT);
+    const input = new SharedArrayBuffer(
+      options.maxBatchSize * sampleSize * Float32Array.BYTES_PER_ELEMENT,
+    );
     const handle = await thread.open(
       path,
-      { intraOpNumThreads: options.intraOpNumThreads, interOpNumThreads: options.interOpNumThreads },
-      { inputName: opened.inputName, outputName: opened.outputName, shape: opened.inputShape, input },
+      {
+        intraOpNumThreads: options.intraOpNumThreads,
+        interOpNumThreads: options.interOpNumThreads,
+      },
+      {
+        inputName: opened.inputName,
+        outputName: opened.outputName,
+        shape: opened.inputShape,
+        input,
+      },
     );
     return new ThreadRunner(thread, handle, input, opened);
   }

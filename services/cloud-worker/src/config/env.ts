@@ -34,7 +34,10 @@ export function envBoolean(env: Env, name: string, warn: Warn): boolean | undefi
 export function envList(env: Env, name: string): string[] | undefined {
   const raw = envString(env, name);
   if (raw === undefined) return undefined;
-  const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return items.length === 0 ? undefined : items;
 }
 

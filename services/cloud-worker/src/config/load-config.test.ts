@@ -37,7 +37,13 @@ test('defaults fill every field and the result is deep-frozen', () => {
 });
 
 test('precedence: defaults < file < env < overrides', () => {
-  const file = tmpFile(JSON.stringify({ models: ['f'], grpc: { port: 1000, host: '127.0.0.1' }, batching: { maxBatchSize: 8 } }));
+  const file = tmpFile(
+    JSON.stringify({
+      models: ['f'],
+      grpc: { port: 1000, host: '127.0.0.1' },
+      batching: { maxBatchSize: 8 },
+    }),
+  );
   const c = loadWorkerConfig({
     env: { WORKER_CONFIG: file, WORKER_GRPC_PORT: '2000', WORKER_MAX_QUEUE_SIZE: '7' },
     overrides: { batching: { maxQueueSize: 9 } },
@@ -62,18 +68,34 @@ test('an unparsable env value warns and falls back', () => {
 });
 
 test('schema violations name the field', () => {
-  assertBadConfig(() => loadWorkerConfig({ env: { WORKER_MODELS: 'm', WORKER_GRPC_PORT: '70000' } }), /grpc\.port/);
+  assertBadConfig(
+    () => loadWorkerConfig({ env: { WORKER_MODELS: 'm', WORKER_GRPC_PORT: '70000' } }),
+    /grpc\.port/,
+  );
   assertBadConfig(() => loadWorkerConfig({ env: {} }), /models/);
   assertBadConfig(
-    () => loadWorkerConfig({ env: {}, file: tmpFile(JSON.stringify({ models: ['m'], batching: { maxBatchsize: 3 } })) }),
+    () =>
+      loadWorkerConfig({
+        env: {},
+        file: tmpFile(JSON.stringify({ models: ['m'], batching: { maxBatchsize: 3 } })),
+      }),
     /batching\.maxBatchsize/,
   );
-  assertBadConfig(() => loadWorkerConfig({ env: {}, overrides: { models: ['m'], logLevel: 'loud' as 'info' } }), /logLevel/);
-  assertBadConfig(() => loadWorkerConfig({ env: {}, overrides: { models: ['m'], ewmaAlpha: 0 } }), /ewmaAlpha/);
+  assertBadConfig(
+    () => loadWorkerConfig({ env: {}, overrides: { models: ['m'], logLevel: 'loud' as 'info' } }),
+    /logLevel/,
+  );
+  assertBadConfig(
+    () => loadWorkerConfig({ env: {}, overrides: { models: ['m'], ewmaAlpha: 0 } }),
+    /ewmaAlpha/,
+  );
 });
 
 test('a missing or malformed file is a clear error', () => {
-  assertBadConfig(() => loadWorkerConfig({ env: {}, file: '/nonexistent/worker.json' }), /cannot read \/nonexistent/);
+  assertBadConfig(
+    () => loadWorkerConfig({ env: {}, file: '/nonexistent/worker.json' }),
+    /cannot read \/nonexistent/,
+  );
   assertBadConfig(() => loadWorkerConfig({ env: {}, file: tmpFile('{ nope') }), /is not JSON/);
   assertBadConfig(() => loadWorkerConfig({ env: {}, file: tmpFile('[1]') }), /JSON object/);
 });

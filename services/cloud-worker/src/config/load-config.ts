@@ -30,13 +30,16 @@ export function loadWorkerConfig(options: LoadConfigOptions = {}): CompiledWorke
   const warn = options.warn ?? (() => undefined);
   const file = options.file ?? envString(env, 'WORKER_CONFIG');
   const fromFile = file === undefined ? {} : readConfigFile(file);
-  const merged = merge(merge(fromFile, fromEnv(env, warn)), (options.overrides ?? {}));
+  const merged = merge(merge(fromFile, fromEnv(env, warn)), options.overrides ?? {});
   return compileWorkerConfig(merged, file);
 }
 
 /** Validates a plain options object (defaults applied) and freezes it. */
 export function compileWorkerConfig(input: unknown, source = 'options'): CompiledWorkerConfig {
-  const withDefaults = Value.Default(WorkerConfigSchema, structuredClone(input ?? {})) as WorkerConfig;
+  const withDefaults = Value.Default(
+    WorkerConfigSchema,
+    structuredClone(input ?? {}),
+  ) as WorkerConfig;
   if (typeof withDefaults === 'object' && withDefaults !== null && withDefaults.workerId === '') {
     withDefaults.workerId = hostname() || 'worker';
   }
@@ -58,22 +61,34 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new MeshError(Code.InvalidArgument, `bad worker config: cannot read ${file}: ${(cause as Error).message}`, {
-      type: 'bad_config',
-      cause,
-    });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `bad worker config: cannot read ${file}: ${(cause as Error).message}`,
+      {
+        type: 'bad_config',
+        cause,
+      },
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (cause) {
-    throw new MeshError(Code.InvalidArgument, `bad worker config: ${file} is not JSON: ${(cause as Error).message}`, {
-      type: 'bad_config',
-      cause,
-    });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `bad worker config: ${file} is not JSON: ${(cause as Error).message}`,
+      {
+        type: 'bad_config',
+        cause,
+      },
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new MeshError(Code.InvalidArgument, `bad worker config: ${file} must hold a JSON object`, { type: 'bad_config' });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `bad worker config: ${file} must hold a JSON object`,
+      { type: 'bad_config' },
+    );
   }
   return parsed as Record<string, unknown>;
 }

@@ -36,7 +36,11 @@ export const WorkerConfigSchema = Type.Object(
         /** 0 picks a free port (tests). @default 50051 */
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 50051 }),
         /** grpc-js max receive message size; larger requests fail with RESOURCE_EXHAUSTED. @default 4194304 */
-        maxReceiveMessageBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 4 * 1024 * 1024 }),
+        maxReceiveMessageBytes: Type.Integer({
+          minimum: 1024,
+          maximum: 64 * 1024 * 1024,
+          default: 4 * 1024 * 1024,
+        }),
       },
       { ...strict, default: {} },
     ),

@@ -4,7 +4,10 @@ import type { LoadReporter } from '../load/load-reporter.js';
 
 /** GetLoad: the worker's full load report; never fails while the process is up. */
 export function getLoadHandler(reporter: LoadReporter) {
-  return (_call: ServerUnaryCall<GetLoadRequest, LoadReport>, callback: sendUnaryData<LoadReport>): void => {
+  return (
+    _call: ServerUnaryCall<GetLoadRequest, LoadReport>,
+    callback: sendUnaryData<LoadReport>,
+  ): void => {
     callback(null, reporter.report());
   };
 }

@@ -1,4 +1,9 @@
-import { status as GrpcStatus, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import {
+  status as GrpcStatus,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+} from '@grpc/grpc-js';
 import {
   HealthCheckResponse_ServingStatus as ServingStatus,
   INFERENCE_SERVICE_NAME,
@@ -14,7 +19,9 @@ import {
  */
 export class HealthState {
   private serving = false;
-  private readonly watchers = new Set<ServerWritableStream<HealthCheckRequest, HealthCheckResponse>>();
+  private readonly watchers = new Set<
+    ServerWritableStream<HealthCheckRequest, HealthCheckResponse>
+  >();
   static readonly SERVICES: ReadonlySet<string> = new Set(['', INFERENCE_SERVICE_NAME]);
 
   get isServing(): boolean {
@@ -37,9 +44,15 @@ export class HealthState {
 
   implementation(): HealthServer {
     return {
-      check: (call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: sendUnaryData<HealthCheckResponse>) => {
+      check: (
+        call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
+        callback: sendUnaryData<HealthCheckResponse>,
+      ) => {
         if (!HealthState.SERVICES.has(call.request.service)) {
-          callback({ code: GrpcStatus.NOT_FOUND, details: `unknown service "${call.request.service}"` });
+          callback({
+            code: GrpcStatus.NOT_FOUND,
+            details: `unknown service "${call.request.service}"`,
+          });
           return;
         }
         callback(null, { status: this.status() });

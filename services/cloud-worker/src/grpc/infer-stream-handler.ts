@@ -25,21 +25,28 @@ export function inferStreamHandler(ctx: InferContext) {
       const streamDeadline = call.getDeadline();
       const at = streamDeadline instanceof Date ? streamDeadline.getTime() : streamDeadline;
       const deadline = Number.isFinite(at) ? arrivedAt + (at - Date.now()) : Infinity;
-      runInfer(ctx, req, { arrivedAt, deadline, isCancelled: () => call.cancelled }, resolved).then(
-        (reply) => {
-          recordOutcome(ctx, resolved.part, 'ok');
-          if (!call.cancelled) call.write({ requestId: req.requestId, result: { $case: 'reply', reply } });
-        },
-        (e: unknown) => {
-          const err = asMeshError(e);
-          recordOutcome(ctx, resolved.part, codeToString(err.code));
-          logFailure(ctx.logger, err, req);
-          if (!call.cancelled) call.write({ requestId: req.requestId, result: { $case: 'error', error: toErrorStatus(err) } });
-        },
-      ).finally(() => {
-        pending--;
-        finishIfDone();
-      });
+      runInfer(ctx, req, { arrivedAt, deadline, isCancelled: () => call.cancelled }, resolved)
+        .then(
+          (reply) => {
+            recordOutcome(ctx, resolved.part, 'ok');
+            if (!call.cancelled)
+              call.write({ requestId: req.requestId, result: { $case: 'reply', reply } });
+          },
+          (e: unknown) => {
+            const err = asMeshError(e);
+            recordOutcome(ctx, resolved.part, codeToString(err.code));
+            logFailure(ctx.logger, err, req);
+            if (!call.cancelled)
+              call.write({
+                requestId: req.requestId,
+                result: { $case: 'error', error: toErrorStatus(err) },
+              });
+          },
+        )
+        .finally(() => {
+          pending--;
+          finishIfDone();
+        });
     });
     call.on('end', () => {
       ended = true;

@@ -10,7 +10,18 @@ const load: LoadHint = {
   capacity: 160,
   queueCapacity: 2000,
   partitions: [
-    { model: 'm', version: '1', partitionId: 'rb1', queueDepth: 3, inFlight: 32, ewmaServiceMs: 20.5, ewmaBatchSize: 28.25, ewmaQueueMs: 12.5, maxBatchSize: 32, completedTotal: 12345 },
+    {
+      model: 'm',
+      version: '1',
+      partitionId: 'rb1',
+      queueDepth: 3,
+      inFlight: 32,
+      ewmaServiceMs: 20.5,
+      ewmaBatchSize: 28.25,
+      ewmaQueueMs: 12.5,
+      maxBatchSize: 32,
+      completedTotal: 12345,
+    },
   ],
   timestampMs: 1_700_000_000_000,
 };

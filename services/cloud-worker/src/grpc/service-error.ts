@@ -1,6 +1,10 @@
 import { Metadata, type ServiceError, type status as GrpcStatus } from '@grpc/grpc-js';
 import { Code, MeshError } from '@bottlenet/errors';
-import { ERROR_TYPE_METADATA_KEY, RETRY_AFTER_METADATA_KEY, type ErrorStatus } from '@bottlenet/protocol';
+import {
+  ERROR_TYPE_METADATA_KEY,
+  RETRY_AFTER_METADATA_KEY,
+  type ErrorStatus,
+} from '@bottlenet/protocol';
 
 /**
  * A MeshError as a gRPC status: the code is the same number, `details` is the message (which names
@@ -25,7 +29,12 @@ export function toServiceError(error: MeshError): ServiceError {
 
 /** The same error as data, for InferStream replies. */
 export function toErrorStatus(error: MeshError): ErrorStatus {
-  return { code: error.code, message: error.rawMessage, type: error.type ?? '', retryAfterMs: retryAfterMs(error) };
+  return {
+    code: error.code,
+    message: error.rawMessage,
+    type: error.type ?? '',
+    retryAfterMs: retryAfterMs(error),
+  };
 }
 
 function retryAfterMs(error: MeshError): number {

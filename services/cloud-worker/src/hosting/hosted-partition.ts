@@ -102,9 +102,14 @@ export class HostedPartition {
     const data = this.runner.input;
     for (let i = 0; i < n; i++) data.set(inputs[i]!, i * size);
     // A single request with nothing queued behind it: the runner may skip the thread hop.
-    const { logits, computeMs } = await this.runner.run(n, n === 1 && this.batcher.queueDepth === 0);
+    const { logits, computeMs } = await this.runner.run(
+      n,
+      n === 1 && this.batcher.queueDepth === 0,
+    );
     if (logits.length !== n * this.numClasses) {
-      throw new Error(`${this.key}: the output has ${logits.length} values, expected a float32 [${n},${this.numClasses}] tensor`);
+      throw new Error(
+        `${this.key}: the output has ${logits.length} values, expected a float32 [${n},${this.numClasses}] tensor`,
+      );
     }
     const outputs: LogitsSlice[] = new Array<LogitsSlice>(n);
     for (let i = 0; i < n; i++) outputs[i] = { logits, offset: i * this.numClasses };

@@ -1,5 +1,11 @@
 import { Code, MeshError } from '@bottlenet/errors';
-import { describeTarget, loadModelRepository, openSession, type ModelRepository, type SessionTarget } from '@bottlenet/model-repo';
+import {
+  describeTarget,
+  loadModelRepository,
+  openSession,
+  type ModelRepository,
+  type SessionTarget,
+} from '@bottlenet/model-repo';
 import { CLOUD_ONLY_ID } from '@bottlenet/protocol';
 import { ComputePool, InlineRunner, ThreadRunner, type TailRunner } from '../compute/index.js';
 import type { CompiledWorkerConfig } from '../config/index.js';
@@ -64,7 +70,10 @@ export class ModelHost {
       const next = [m, ...versions];
       retired.push(...replaced, ...next.slice(KEPT_VERSIONS));
       this.models.set(m.name, next.slice(0, KEPT_VERSIONS));
-      this.logger.info({ model: m.name, version: m.version, partitions: [...m.partitions.keys()] }, 'model version serving');
+      this.logger.info(
+        { model: m.name, version: m.version, partitions: [...m.partitions.keys()] },
+        'model version serving',
+      );
     }
     await Promise.all(retired.map((m) => this.retire(m)));
     return loaded;
@@ -77,9 +86,13 @@ export class ModelHost {
   resolve(model: string, version: string, partitionId: string): HostedPartition {
     const versions = this.models.get(model);
     if (versions === undefined || versions.length === 0) {
-      throw new MeshError(Code.NotFound, `unknown model "${model}" (this worker serves ${this.modelNames().join(', ') || 'none'})`, {
-        type: 'model_unknown',
-      });
+      throw new MeshError(
+        Code.NotFound,
+        `unknown model "${model}" (this worker serves ${this.modelNames().join(', ') || 'none'})`,
+        {
+          type: 'model_unknown',
+        },
+      );
     }
     const hosted = version === '' ? versions[0]! : versions.find((v) => v.version === version);
     if (hosted === undefined) {
@@ -119,12 +132,16 @@ export class ModelHost {
     const parts = this.partitions();
     for (const p of parts) p.batcher.close('the worker is draining');
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const timedOut = new Promise<false>(
+      (resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)),
+    );
     const idle = Promise.all(parts.map((p) => p.batcher.whenIdle())).then(() => true as const);
     const done = await Promise.race([idle, timedOut]);
     clearTimeout(timer);
     if (!done) {
-      const err = new MeshError(Code.Unavailable, 'the worker shut down before this request ran', { type: 'draining' });
+      const err = new MeshError(Code.Unavailable, 'the worker shut down before this request ran', {
+        type: 'draining',
+      });
       for (const p of parts) p.batcher.abortQueued(err);
     }
     return done;
@@ -142,20 +159,31 @@ export class ModelHost {
    * Opens (and validates, through model-repo) the session of one network; with compute threads the file
    * is also opened in a thread with the same options (the JS thread's session serves lone requests).
    */
-  private async openRunner(repo: ModelRepository, target: SessionTarget): Promise<{ runner: TailRunner; inputShape: readonly number[] }> {
+  private async openRunner(
+    repo: ModelRepository,
+    target: SessionTarget,
+  ): Promise<{ runner: TailRunner; inputShape: readonly number[] }> {
     const options = { intraOpNumThreads: this.config.onnx.intraOpNumThreads, interOpNumThreads: 1 };
     const opened = await openSession(repo, target, options);
     const maxBatchSize = this.config.batching.maxBatchSize;
-    if (this.pool === undefined) return { runner: new InlineRunner(opened, maxBatchSize), inputShape: opened.inputShape };
+    if (this.pool === undefined)
+      return { runner: new InlineRunner(opened, maxBatchSize), inputShape: opened.inputShape };
     try {
-      const runner = await ThreadRunner.open(this.pool.take(), repo.filePath(target), opened, { ...options, maxBatchSize });
+      const runner = await ThreadRunner.open(this.pool.take(), repo.filePath(target), opened, {
+        ...options,
+        maxBatchSize,
+      });
       return { runner, inputShape: opened.inputShape };
     } catch (e) {
       await opened.session.release();
-      throw new MeshError(Code.FailedPrecondition, `cannot open ${describeTarget(target)} of ${repo.manifest.name} in a compute thread: ${(e as Error).message}`, {
-        type: 'session_create_failed',
-        cause: e,
-      });
+      throw new MeshError(
+        Code.FailedPrecondition,
+        `cannot open ${describeTarget(target)} of ${repo.manifest.name} in a compute thread: ${(e as Error).message}`,
+        {
+          type: 'session_create_failed',
+          cause: e,
+        },
+      );
     }
   }
 
@@ -170,7 +198,10 @@ export class ModelHost {
     }
     const { name, version, classes } = repo.manifest;
     const targets: [string, SessionTarget][] = [
-      ...repo.partitionIds.map((id): [string, SessionTarget] => [id, { partition: id, part: 'tail' }]),
+      ...repo.partitionIds.map((id): [string, SessionTarget] => [
+        id,
+        { partition: id, part: 'tail' },
+      ]),
       [CLOUD_ONLY_ID, 'full'],
     ];
     const partitions = new Map<string, HostedPartition>();
@@ -198,7 +229,10 @@ export class ModelHost {
       throw e;
     }
     this.metrics.modelLoads.labels({ model: name, version, result: 'ok' }).inc();
-    this.logger.info({ model: name, version, dir: repo.dir, ms: Math.round(performance.now() - started) }, 'model loaded and warm');
+    this.logger.info(
+      { model: name, version, dir: repo.dir, ms: Math.round(performance.now() - started) },
+      'model loaded and warm',
+    );
     return { name, version, repo, partitions };
   }
 

@@ -23,10 +23,13 @@ test('partition stats keep per-batch-size service times and a wait estimate', ()
   assert.equal(snap.ewmaBatchSize, 8);
   assert.equal(snap.ewmaQueueMs, 1);
   assert.equal(snap.completedTotal, 12);
-  assert.deepEqual([...snap.serviceMsByBatchSize], [
-    [4, 2],
-    [8, 3],
-  ]);
+  assert.deepEqual(
+    [...snap.serviceMsByBatchSize],
+    [
+      [4, 2],
+      [8, 3],
+    ],
+  );
   // 9 queued + this one with batches of 8: two batches of 3 ms.
   assert.equal(s.expectedWaitMs(9, 8), 6);
 });

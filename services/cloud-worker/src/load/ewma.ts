@@ -5,7 +5,8 @@ export class Ewma {
   constructor(private readonly alpha: number) {}
 
   update(sample: number): number {
-    this.current = this.current === undefined ? sample : this.current + this.alpha * (sample - this.current);
+    this.current =
+      this.current === undefined ? sample : this.current + this.alpha * (sample - this.current);
     return this.current;
   }
 

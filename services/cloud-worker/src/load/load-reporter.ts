@@ -46,7 +46,12 @@ export class LoadReporter {
     if (this.hint !== undefined && now - this.hintAt < this.hintMaxAgeMs) return this.hint;
     const parts = this.options.host.partitions();
     const partitions = parts.map(partitionLoad);
-    this.hint = { workerId: this.options.workerId, partitions, ...totals(parts, partitions), timestampMs: Date.now() };
+    this.hint = {
+      workerId: this.options.workerId,
+      partitions,
+      ...totals(parts, partitions),
+      timestampMs: Date.now(),
+    };
     this.hintAt = now;
     return this.hint;
   }

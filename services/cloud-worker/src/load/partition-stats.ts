@@ -54,7 +54,8 @@ export class PartitionStats {
   }
 
   get ewmaServiceMs(): number {
-    if (this.now() - this.lastBatchAt <= this.idleMs || this.byBatchSize.size === 0) return this.service.value();
+    if (this.now() - this.lastBatchAt <= this.idleMs || this.byBatchSize.size === 0)
+      return this.service.value();
     const smallest = Math.min(...this.byBatchSize.keys());
     return this.byBatchSize.get(smallest)!.value();
   }

@@ -23,9 +23,13 @@ export class MetricsServer {
         );
       } else if (path === '/healthz') {
         const ready = this.isReady();
-        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'SERVING\n' : 'NOT_SERVING\n');
+        res
+          .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
+          .end(ready ? 'SERVING\n' : 'NOT_SERVING\n');
       } else {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /healthz\n');
+        res
+          .writeHead(404, { 'content-type': 'text/plain' })
+          .end('not found: try /metrics or /healthz\n');
       }
     });
     server.keepAliveTimeout = 5000;

@@ -14,7 +14,9 @@ export interface PartitionGaugeSample {
   readonly inFlight: number;
 }
 
-const durationBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const durationBuckets = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+];
 
 /**
  * The worker's Prometheus metrics, on their own registry (so that several workers can live in one
@@ -113,7 +115,10 @@ export class WorkerMetrics {
     this.sampler = sampler;
   }
 
-  private sampleInto(gauge: Gauge<'model' | 'version' | 'partition'>, pick: (s: PartitionGaugeSample) => number): void {
+  private sampleInto(
+    gauge: Gauge<'model' | 'version' | 'partition'>,
+    pick: (s: PartitionGaugeSample) => number,
+  ): void {
     gauge.reset();
     for (const s of this.sampler?.() ?? []) gauge.labels(s.labels).set(pick(s));
   }

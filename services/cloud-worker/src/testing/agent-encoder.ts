@@ -1,6 +1,11 @@
 import { Tensor } from 'onnxruntime-node';
 import { encodeFeatureFrame, type FeatureShape } from '@bottlenet/bottleneck-codec';
-import { normalizeInput, openSession, type ModelRepository, type OpenedSession } from '@bottlenet/model-repo';
+import {
+  normalizeInput,
+  openSession,
+  type ModelRepository,
+  type OpenedSession,
+} from '@bottlenet/model-repo';
 
 /**
  * What the mobile agent does before sending, for tests and benchmarks: normalise pixels, run the
@@ -15,7 +20,11 @@ export class AgentEncoder {
   ) {}
 
   static async open(repo: ModelRepository, partitionId: string): Promise<AgentEncoder> {
-    const head = await openSession(repo, { partition: partitionId, part: 'head' }, { intraOpNumThreads: 1 });
+    const head = await openSession(
+      repo,
+      { partition: partitionId, part: 'head' },
+      { intraOpNumThreads: 1 },
+    );
     const [c, h, w] = repo.partition(partitionId).featureShape;
     return new AgentEncoder(repo, head, [c, h, w]);
   }
@@ -32,18 +41,28 @@ export class AgentEncoder {
       const input = new Float32Array(n * sample);
       for (let i = 0; i < n; i++) {
         const data = pixels.subarray((start + i) * H * W * C, (start + i + 1) * H * W * C);
-        normalizeInput(m.input, { data, width: W, height: H, channels: C }, { out: input, offset: i * sample });
+        normalizeInput(
+          m.input,
+          { data, width: W, height: H, channels: C },
+          { out: input, offset: i * sample },
+        );
       }
-      const out = await this.head.session.run({ [this.head.inputName]: new Tensor('float32', input, [n, C, H, W]) });
+      const out = await this.head.session.run({
+        [this.head.inputName]: new Tensor('float32', input, [n, C, H, W]),
+      });
       const features = out[this.head.outputName]!.data as Float32Array;
       for (let i = 0; i < n; i++) {
         frames.push(
-          encodeFeatureFrame(features.slice(i * featureSize, (i + 1) * featureSize), this.featureShape, {
-            codec: m.codec.kind,
-            quality: m.codec.quality,
-            bits: m.codec.bits,
-            omitTables: true,
-          }),
+          encodeFeatureFrame(
+            features.slice(i * featureSize, (i + 1) * featureSize),
+            this.featureShape,
+            {
+              codec: m.codec.kind,
+              quality: m.codec.quality,
+              bits: m.codec.bits,
+              omitTables: true,
+            },
+          ),
         );
       }
     }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 
 /** Where Debian's dataset-fashion-mnist installs the idx files. */
-export const FASHION_MNIST_DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+export const FASHION_MNIST_DIR =
+  process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 
 export interface IdxImages {
   readonly count: number;

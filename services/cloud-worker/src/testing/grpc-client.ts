@@ -18,16 +18,37 @@ export class WorkerClient {
     this.health = new HealthClient(address, credentials.createInsecure());
   }
 
-  infer(request: Partial<InferRequest>, options: { deadlineMs?: number } = {}): Promise<InferReply> {
-    const req: InferRequest = { model: '', version: '', partitionId: '', payload: undefined, timeoutMs: 0, requestId: '', topK: 0, ...request };
-    const callOptions = options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
+  infer(
+    request: Partial<InferRequest>,
+    options: { deadlineMs?: number } = {},
+  ): Promise<InferReply> {
+    const req: InferRequest = {
+      model: '',
+      version: '',
+      partitionId: '',
+      payload: undefined,
+      timeoutMs: 0,
+      requestId: '',
+      topK: 0,
+      ...request,
+    };
+    const callOptions =
+      options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
     return new Promise((resolve, reject) => {
-      this.inference.infer(req, new Metadata(), callOptions, (err: ServiceError | null, reply: InferReply) => (err ? reject(err) : resolve(reply)));
+      this.inference.infer(
+        req,
+        new Metadata(),
+        callOptions,
+        (err: ServiceError | null, reply: InferReply) => (err ? reject(err) : resolve(reply)),
+      );
     });
   }
 
   /** Resolves with the error of a call that must fail (rejects if it succeeds). */
-  async inferError(request: Partial<InferRequest>, options: { deadlineMs?: number } = {}): Promise<ServiceError> {
+  async inferError(
+    request: Partial<InferRequest>,
+    options: { deadlineMs?: number } = {},
+  ): Promise<ServiceError> {
     try {
       await this.infer(request, options);
     } catch (e) {
@@ -38,13 +59,17 @@ export class WorkerClient {
 
   getLoad(): Promise<LoadReport> {
     return new Promise((resolve, reject) => {
-      this.inference.getLoad({}, (err: ServiceError | null, r: LoadReport) => (err ? reject(err) : resolve(r)));
+      this.inference.getLoad({}, (err: ServiceError | null, r: LoadReport) =>
+        err ? reject(err) : resolve(r),
+      );
     });
   }
 
   check(service = ''): Promise<HealthCheckResponse> {
     return new Promise((resolve, reject) => {
-      this.health.check({ service }, (err: ServiceError | null, r: HealthCheckResponse) => (err ? reject(err) : resolve(r)));
+      this.health.check({ service }, (err: ServiceError | null, r: HealthCheckResponse) =>
+        err ? reject(err) : resolve(r),
+      );
     });
   }
 

@@ -9,7 +9,10 @@ const ROOT = resolve(new URL('.', import.meta.url).pathname, '../../../..');
 export const TINY_MODEL_DIR = process.env.WORKER_TEST_MODEL ?? join(ROOT, 'models', 'fmnist-tiny');
 
 /** Copies a repository to a temporary folder, optionally editing its manifest (e.g. a new version). */
-export function copyRepository(dir: string, edit?: (manifest: Record<string, unknown>) => void): string {
+export function copyRepository(
+  dir: string,
+  edit?: (manifest: Record<string, unknown>) => void,
+): string {
   const dest = join(mkdtempSync(join(tmpdir(), 'worker-repo-')), 'repo');
   cpSync(dir, dest, { recursive: true });
   if (edit !== undefined) {

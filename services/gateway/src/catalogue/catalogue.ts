@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Code, MeshError } from '@bottlenet/errors';
-import { MANIFEST_FILE, loadModelRepositories, loadModelRepository, type Manifest } from '@bottlenet/model-repo';
+import {
+  MANIFEST_FILE,
+  loadModelRepositories,
+  loadModelRepository,
+  type Manifest,
+} from '@bottlenet/model-repo';
 
 /**
  * The model repositories the gateway knows (manifests only: it runs no model, so checksums and ONNX
@@ -15,7 +20,11 @@ export class Catalogue {
     for (const m of manifests) {
       const list = this.#byName.get(m.name) ?? [];
       if (list.some((x) => x.version === m.version)) {
-        throw new MeshError(Code.AlreadyExists, `model ${m.name} version ${m.version} appears in two repositories`, { type: 'duplicate_model' });
+        throw new MeshError(
+          Code.AlreadyExists,
+          `model ${m.name} version ${m.version} appears in two repositories`,
+          { type: 'duplicate_model' },
+        );
       }
       list.push(m);
       list.sort((a, b) => compareVersions(b.version, a.version));
@@ -57,9 +66,13 @@ export class Catalogue {
     if (version === '') return list[0]!;
     const m = list.find((x) => x.version === version);
     if (m === undefined) {
-      throw new MeshError(Code.NotFound, `model "${name}" has no version "${version}" (known: ${list.map((x) => x.version).join(', ')})`, {
-        type: 'version_unknown',
-      });
+      throw new MeshError(
+        Code.NotFound,
+        `model "${name}" has no version "${version}" (known: ${list.map((x) => x.version).join(', ')})`,
+        {
+          type: 'version_unknown',
+        },
+      );
     }
     return m;
   }

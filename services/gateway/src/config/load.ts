@@ -9,17 +9,27 @@ import { compileGatewayConfig, type CompiledGatewayConfig } from './compile.js';
  * - `BOTTLENET_GATEWAY_PORT` overrides `listen.port`; `BOTTLENET_LOG_LEVEL` overrides `logLevel`.
  * Every value is then validated like the file's.
  */
-export function loadGatewayConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): CompiledGatewayConfig {
+export function loadGatewayConfig(
+  path: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): CompiledGatewayConfig {
   const file = path ?? env.BOTTLENET_GATEWAY_CONFIG;
   if (file === undefined || file === '') {
-    throw new MeshError(Code.InvalidArgument, 'no config: pass --config <file> or set BOTTLENET_GATEWAY_CONFIG', { type: 'bad_config' });
+    throw new MeshError(
+      Code.InvalidArgument,
+      'no config: pass --config <file> or set BOTTLENET_GATEWAY_CONFIG',
+      { type: 'bad_config' },
+    );
   }
   const raw = readJson(file, `config file ${file}`);
   if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
     const o = raw as Record<string, unknown>;
-    if (env.BOTTLENET_REDIS_URL) o.redis = { ...(o.redis as object | undefined), url: env.BOTTLENET_REDIS_URL };
-    if (env.BOTTLENET_GATEWAY_API_KEYS) o.apiKeys = parseJson(env.BOTTLENET_GATEWAY_API_KEYS, 'BOTTLENET_GATEWAY_API_KEYS');
-    if (env.BOTTLENET_GATEWAY_PORT) o.listen = { ...(o.listen as object | undefined), port: Number(env.BOTTLENET_GATEWAY_PORT) };
+    if (env.BOTTLENET_REDIS_URL)
+      o.redis = { ...(o.redis as object | undefined), url: env.BOTTLENET_REDIS_URL };
+    if (env.BOTTLENET_GATEWAY_API_KEYS)
+      o.apiKeys = parseJson(env.BOTTLENET_GATEWAY_API_KEYS, 'BOTTLENET_GATEWAY_API_KEYS');
+    if (env.BOTTLENET_GATEWAY_PORT)
+      o.listen = { ...(o.listen as object | undefined), port: Number(env.BOTTLENET_GATEWAY_PORT) };
     if (env.BOTTLENET_LOG_LEVEL) o.logLevel = env.BOTTLENET_LOG_LEVEL;
   }
   return compileGatewayConfig(raw);
@@ -30,7 +40,11 @@ function readJson(file: string, what: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new MeshError(Code.InvalidArgument, `${what} is not readable: ${(err as Error).message}`, { type: 'bad_config', cause: err });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `${what} is not readable: ${(err as Error).message}`,
+      { type: 'bad_config', cause: err },
+    );
   }
   return parseJson(text, what);
 }
@@ -39,6 +53,9 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new MeshError(Code.InvalidArgument, `${what} is not JSON: ${(err as Error).message}`, { type: 'bad_config', cause: err });
+    throw new MeshError(Code.InvalidArgument, `${what} is not JSON: ${(err as Error).message}`, {
+      type: 'bad_config',
+      cause: err,
+    });
   }
 }

@@ -10,7 +10,10 @@ export const ApiKeySchema = Type.Object(
     /** The bearer token (at least 16 characters). */
     key: Type.String({ minLength: 16, maxLength: 256 }),
     /** Routes the key may call. @default all */
-    scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { default: [...SCOPES], uniqueItems: true }),
+    scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), {
+      default: [...SCOPES],
+      uniqueItems: true,
+    }),
     /** Requests per second per key over all routes (fixed one-second window). @default 1000 */
     ratePerSecond: Type.Integer({ minimum: 1, default: 1000 }),
   },

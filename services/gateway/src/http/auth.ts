@@ -16,7 +16,12 @@ export class ApiKeys {
   readonly #byKey = new Map<string, Principal>();
 
   constructor(keys: readonly ApiKeyConfig[]) {
-    for (const k of keys) this.#byKey.set(k.key, { name: k.name, scopes: new Set(k.scopes), ratePerSecond: k.ratePerSecond });
+    for (const k of keys)
+      this.#byKey.set(k.key, {
+        name: k.name,
+        scopes: new Set(k.scopes),
+        ratePerSecond: k.ratePerSecond,
+      });
   }
 
   /**
@@ -26,14 +31,26 @@ export class ApiKeys {
    */
   authorize(header: string | undefined, scope: Scope): Principal {
     if (header === undefined || header === '') {
-      throw new MeshError(Code.Unauthenticated, 'missing Authorization header (expected "Bearer <api key>")', { type: 'missing_credentials' });
+      throw new MeshError(
+        Code.Unauthenticated,
+        'missing Authorization header (expected "Bearer <api key>")',
+        { type: 'missing_credentials' },
+      );
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (m === null) throw new MeshError(Code.Unauthenticated, 'Authorization header is not "Bearer <api key>"', { type: 'bad_credentials' });
+    if (m === null)
+      throw new MeshError(Code.Unauthenticated, 'Authorization header is not "Bearer <api key>"', {
+        type: 'bad_credentials',
+      });
     const principal = this.#byKey.get(m[1]!);
-    if (principal === undefined) throw new MeshError(Code.Unauthenticated, 'unknown API key', { type: 'bad_credentials' });
+    if (principal === undefined)
+      throw new MeshError(Code.Unauthenticated, 'unknown API key', { type: 'bad_credentials' });
     if (!principal.scopes.has(scope)) {
-      throw new MeshError(Code.PermissionDenied, `API key "${principal.name}" may not use scope "${scope}"`, { type: 'scope_denied' });
+      throw new MeshError(
+        Code.PermissionDenied,
+        `API key "${principal.name}" may not use scope "${scope}"`,
+        { type: 'scope_denied' },
+      );
     }
     return principal;
   }

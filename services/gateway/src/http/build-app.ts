@@ -28,7 +28,10 @@ export async function buildApp(ctx: GatewayContext, logger: Logger): Promise<Fas
   const log: FastifyBaseLogger = logger.child({ component: 'http' });
   const app = Fastify({
     loggerInstance: log,
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'requestId',
+    }),
     bodyLimit: ctx.config.limits.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -46,19 +49,50 @@ export async function buildApp(ctx: GatewayContext, logger: Logger): Promise<Fas
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'BottleNet mesh gateway', version: '1.0.0', description: 'Control plane for agents and data-plane entry (docs/control-plane.md).' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from the gateway config' } } },
+      info: {
+        title: 'BottleNet mesh gateway',
+        version: '1.0.0',
+        description: 'Control plane for agents and data-plane entry (docs/control-plane.md).',
+      },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key from the gateway config',
+          },
+        },
+      },
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${String(i)}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${String(i)}`,
+    },
     transformObject: (doc) => {
       const spec = 'openapiObject' in doc ? doc.openapiObject : doc.swaggerObject;
-      const infer = (spec.paths as Record<string, Record<string, Record<string, unknown>>> | undefined)?.['/v1/infer']?.post;
+      const infer = (
+        spec.paths as Record<string, Record<string, Record<string, unknown>>> | undefined
+      )?.['/v1/infer']?.post;
       if (infer !== undefined) {
         infer.requestBody = {
           required: true,
-          content: { 'application/x-protobuf': { schema: { type: 'string', format: 'binary', description: 'bottlenet.v1.InferRequest (packages/protocol/proto)' } } },
+          content: {
+            'application/x-protobuf': {
+              schema: {
+                type: 'string',
+                format: 'binary',
+                description: 'bottlenet.v1.InferRequest (packages/protocol/proto)',
+              },
+            },
+          },
         };
-        const ok = { description: 'bottlenet.v1.InferReply', content: { 'application/x-protobuf': { schema: { type: 'string', format: 'binary' } }, 'application/json': { schema: { type: 'object' } } } };
+        const ok = {
+          description: 'bottlenet.v1.InferReply',
+          content: {
+            'application/x-protobuf': { schema: { type: 'string', format: 'binary' } },
+            'application/json': { schema: { type: 'object' } },
+          },
+        };
         infer.responses = { 200: ok, ...(infer.responses as object) };
       }
       return spec;
@@ -70,7 +104,10 @@ export async function buildApp(ctx: GatewayContext, logger: Logger): Promise<Fas
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
-    if (req.headers['x-request-id'] !== undefined && !REQUEST_ID.test(String(req.headers['x-request-id']))) {
+    if (
+      req.headers['x-request-id'] !== undefined &&
+      !REQUEST_ID.test(String(req.headers['x-request-id']))
+    ) {
       // A caller's id that is not safe to log or echo is replaced.
       (req as { id: string }).id = randomUUID();
       reply.header('x-request-id', req.id);
@@ -81,7 +118,8 @@ export async function buildApp(ctx: GatewayContext, logger: Logger): Promise<Fas
       const principal = keys.authorize(req.headers.authorization, scope);
       limiter.take(principal.name, principal.ratePerSecond);
     } catch (err) {
-      if (err instanceof MeshError) ctx.metrics.rejected.inc({ reason: err.type ?? codeToString(err.code) });
+      if (err instanceof MeshError)
+        ctx.metrics.rejected.inc({ reason: err.type ?? codeToString(err.code) });
       throw err;
     }
   });
@@ -89,14 +127,22 @@ export async function buildApp(ctx: GatewayContext, logger: Logger): Promise<Fas
     const route = req.routeOptions.url ?? 'unmatched';
     ctx.metrics.requests.inc({ route, status: String(reply.statusCode) });
     ctx.metrics.duration.observe({ route }, reply.elapsedTime / 1000);
-    if (debug) req.log.debug({ route, status: reply.statusCode, ms: reply.elapsedTime }, 'request done');
+    if (debug)
+      req.log.debug({ route, status: reply.statusCode, ms: reply.elapsedTime }, 'request done');
   });
   app.setErrorHandler((err, req, reply) => {
-    if ((err as { validation?: unknown }).validation !== undefined) ctx.metrics.rejected.inc({ reason: 'validation' });
+    if ((err as { validation?: unknown }).validation !== undefined)
+      ctx.metrics.rejected.inc({ reason: 'validation' });
     return handleError(err, req, reply);
   });
   app.setNotFoundHandler((req, reply) =>
-    handleError(new MeshError(Code.NotFound, `no route ${req.method} ${req.url.split('?')[0] ?? ''}`, { type: 'route_unknown' }), req, reply),
+    handleError(
+      new MeshError(Code.NotFound, `no route ${req.method} ${req.url.split('?')[0] ?? ''}`, {
+        type: 'route_unknown',
+      }),
+      req,
+      reply,
+    ),
   );
 
   registerHealthRoutes(app, ctx);

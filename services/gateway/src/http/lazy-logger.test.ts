@@ -10,7 +10,9 @@ test('the child is made on the first log call and logs with the bindings', () =>
   const root = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
   let children = 0;
   const parent = Object.create(root, {
-    child: { value: (b: pino.Bindings, o?: pino.ChildLoggerOptions) => (children++, root.child(b, o)) },
+    child: {
+      value: (b: pino.Bindings, o?: pino.ChildLoggerOptions) => (children++, root.child(b, o)),
+    },
   }) as typeof root;
   const log = lazyChildLoggerFactory(parent, { requestId: 'req-7' }, {});
   assert.equal(children, 0);
@@ -21,7 +23,12 @@ test('the child is made on the first log call and logs with the bindings', () =>
   log.warn('again');
   assert.equal(children, 1, 'one child, made once');
   assert.equal(lines.length, 2);
-  const first = JSON.parse(lines[0]!) as { requestId: string; status: number; msg: string; level: number };
+  const first = JSON.parse(lines[0]!) as {
+    requestId: string;
+    status: number;
+    msg: string;
+    level: number;
+  };
   assert.equal(first.requestId, 'req-7');
   assert.equal(first.status, 500);
   assert.equal(first.msg, 'request failed');

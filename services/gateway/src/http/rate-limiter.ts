@@ -25,9 +25,13 @@ export class RateLimiter {
       return;
     }
     const retryAfterMs = Math.ceil(((1 - b.tokens) * 1000) / ratePerSecond);
-    throw new MeshError(Code.ResourceExhausted, `rate limit of ${String(ratePerSecond)} requests/s for API key "${key}" exceeded; retry in ${String(retryAfterMs)} ms`, {
-      type: 'rate_limited',
-      details: { retryAfterMs },
-    });
+    throw new MeshError(
+      Code.ResourceExhausted,
+      `rate limit of ${String(ratePerSecond)} requests/s for API key "${key}" exceeded; retry in ${String(retryAfterMs)} ms`,
+      {
+        type: 'rate_limited',
+        details: { retryAfterMs },
+      },
+    );
   }
 }

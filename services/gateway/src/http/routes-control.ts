@@ -1,7 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PlanCache, type PlanCacheEntry } from '../plan/plan-cache.js';
 import type { GatewayContext } from './context.js';
-import { ErrorBody, ModelCatalogueBody, ModelsQuery, PlanReplyBody, PlanRequestBody, type ModelCatalogueBodyT, type PlanRequestBodyT } from './schemas.js';
+import {
+  ErrorBody,
+  ModelCatalogueBody,
+  ModelsQuery,
+  PlanReplyBody,
+  PlanRequestBody,
+  type ModelCatalogueBodyT,
+  type PlanRequestBodyT,
+} from './schemas.js';
 
 const PLAN_PATH = '/v1/plan';
 /** The raw JSON text of a parsed /v1/plan body (a symbol: invisible to the schema and to the planner). */
@@ -31,7 +39,8 @@ export function registerControlRoutes(app: FastifyInstance, ctx: GatewayContext)
         return;
       }
       void parseJson(req, text, (err, parsed) => {
-        if (err === null && typeof parsed === 'object' && parsed !== null) (parsed as Record<symbol, unknown>)[RAW] = text;
+        if (err === null && typeof parsed === 'object' && parsed !== null)
+          (parsed as Record<symbol, unknown>)[RAW] = text;
         done(err, parsed);
       });
       return;
@@ -56,11 +65,21 @@ export function registerControlRoutes(app: FastifyInstance, ctx: GatewayContext)
       config: { scope: 'plan' },
       preValidation: answerCached,
       schema: {
-        summary: "Algorithm 1's choice for an agent: the cloud view, the chosen candidate and the runner-up",
+        summary:
+          "Algorithm 1's choice for an agent: the cloud view, the chosen candidate and the runner-up",
         tags: ['control plane'],
         body: PlanRequestBody,
         security: [{ bearer: [] }],
-        response: { 200: PlanReplyBody, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 412: ErrorBody, 413: ErrorBody, 429: ErrorBody },
+        response: {
+          200: PlanReplyBody,
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+          404: ErrorBody,
+          412: ErrorBody,
+          413: ErrorBody,
+          429: ErrorBody,
+        },
       },
     },
     (req, reply) => {
@@ -89,7 +108,13 @@ export function registerControlRoutes(app: FastifyInstance, ctx: GatewayContext)
         tags: ['control plane'],
         querystring: ModelsQuery,
         security: [{ bearer: [] }],
-        response: { 200: ModelCatalogueBody, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody },
+        response: {
+          200: ModelCatalogueBody,
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+          429: ErrorBody,
+        },
       },
     },
     (req): ModelCatalogueBodyT => ({

@@ -17,7 +17,11 @@ export const ErrorBody = Type.Object(
 export type ErrorBodyT = Static<typeof ErrorBody>;
 
 const Objective = Type.Union([Type.Literal('OBJECTIVE_LATENCY'), Type.Literal('OBJECTIVE_ENERGY')]);
-const CandidateKind = Type.Union([Type.Literal('CANDIDATE_KIND_CLOUD_ONLY'), Type.Literal('CANDIDATE_KIND_SPLIT'), Type.Literal('CANDIDATE_KIND_MOBILE_ONLY')]);
+const CandidateKind = Type.Union([
+  Type.Literal('CANDIDATE_KIND_CLOUD_ONLY'),
+  Type.Literal('CANDIDATE_KIND_SPLIT'),
+  Type.Literal('CANDIDATE_KIND_MOBILE_ONLY'),
+]);
 
 export const PlanRequestBody = Type.Object(
   {
@@ -29,7 +33,12 @@ export const PlanRequestBody = Type.Object(
       {
         bandwidthMbps: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }),
         rttMs: Type.Optional(Type.Number({ minimum: 0, maximum: 60_000 })),
-        network: Type.Union([Type.Literal('3g'), Type.Literal('4g'), Type.Literal('wifi'), Type.Literal('custom')]),
+        network: Type.Union([
+          Type.Literal('3g'),
+          Type.Literal('4g'),
+          Type.Literal('wifi'),
+          Type.Literal('custom'),
+        ]),
         alphaMwPerMbps: Type.Optional(Type.Number({ minimum: 0 })),
         betaMw: Type.Optional(Type.Number({ minimum: 0 })),
       },
@@ -144,11 +153,16 @@ export const ModelCatalogueBody = Type.Object(
 );
 export type ModelCatalogueBodyT = Static<typeof ModelCatalogueBody>;
 
-export const ModelsQuery = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, { additionalProperties: false });
+export const ModelsQuery = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) },
+  { additionalProperties: false },
+);
 
 export const InferHeaders = Type.Object({
   'content-type': Type.String({ description: 'application/x-protobuf' }),
-  accept: Type.Optional(Type.String({ description: 'application/x-protobuf (default) or application/json' })),
+  accept: Type.Optional(
+    Type.String({ description: 'application/x-protobuf (default) or application/json' }),
+  ),
   'x-request-id': Type.Optional(Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' })),
 });
 

@@ -6,7 +6,10 @@ import { createGateway } from '../gateway.js';
 /** The OpenAPI document the gateway serves at /openapi.json, built without any network. */
 export async function openApiDocument(): Promise<unknown> {
   const gw = await createGateway({
-    config: compileGatewayConfig({ redis: { url: 'redis://127.0.0.1:1' }, apiKeys: [{ name: 'doc', key: 'x'.repeat(16) }] }),
+    config: compileGatewayConfig({
+      redis: { url: 'redis://127.0.0.1:1' },
+      apiKeys: [{ name: 'doc', key: 'x'.repeat(16) }],
+    }),
     logger: pino({ level: 'silent' }),
     catalogue: new Catalogue([]),
   });

@@ -16,7 +16,11 @@ export type MobileProfiles = ReadonlyMap<string, { mobileMs: number; powerMw: nu
 
 /** The planner names the two non-partition candidates differently from the wire; these map them. */
 export function toWireId(plannerId: string): string {
-  return plannerId === CLOUD_ONLY ? CLOUD_ONLY_ID : plannerId === MOBILE_ONLY ? MOBILE_ONLY_ID : plannerId;
+  return plannerId === CLOUD_ONLY
+    ? CLOUD_ONLY_ID
+    : plannerId === MOBILE_ONLY
+      ? MOBILE_ONLY_ID
+      : plannerId;
 }
 
 export function toPlannerId(wireId: string): string {
@@ -35,14 +39,24 @@ interface ManifestProfiles {
  * `cloud.<id>.cloudMs`, `cloudOnlyBytes`), else an estimate from the ONNX FLOPs and the configured
  * device / cloud speeds. A candidate that can be estimated by none of them is left out.
  */
-export function buildCandidates(manifest: Manifest, mobile: MobileProfiles, d: ProfileDefaults): Candidate[] {
+export function buildCandidates(
+  manifest: Manifest,
+  mobile: MobileProfiles,
+  d: ProfileDefaults,
+): Candidate[] {
   const prof = (manifest.profiles ?? {}) as ManifestProfiles;
-  const deviceMs = (id: string, flops: number | undefined): { ms: number; powerMw: number } | undefined => {
+  const deviceMs = (
+    id: string,
+    flops: number | undefined,
+  ): { ms: number; powerMw: number } | undefined => {
     const agent = mobile.get(id);
     if (agent !== undefined) return { ms: agent.mobileMs, powerMw: agent.powerMw };
     const m = prof.mobile?.[id];
-    if (m !== undefined && typeof m.mobileMs === 'number' && typeof m.powerMw === 'number') return { ms: m.mobileMs, powerMw: m.powerMw };
-    return flops === undefined ? undefined : { ms: flops / (d.deviceGflops * 1e6), powerMw: d.devicePowerMw };
+    if (m !== undefined && typeof m.mobileMs === 'number' && typeof m.powerMw === 'number')
+      return { ms: m.mobileMs, powerMw: m.powerMw };
+    return flops === undefined
+      ? undefined
+      : { ms: flops / (d.deviceGflops * 1e6), powerMw: d.devicePowerMw };
   };
   const cloudMs = (id: string, flops: number | undefined): number | undefined => {
     const c = prof.cloud?.[id]?.cloudMs;
@@ -51,11 +65,23 @@ export function buildCandidates(manifest: Manifest, mobile: MobileProfiles, d: P
   };
   const out: Candidate[] = [];
   const [ch, h, w] = manifest.input.shape;
-  const cloudOnlyBytes = typeof prof.cloudOnlyBytes === 'number' ? prof.cloudOnlyBytes : ch * h * w * d.cloudOnlyBytesPerPixel;
+  const cloudOnlyBytes =
+    typeof prof.cloudOnlyBytes === 'number'
+      ? prof.cloudOnlyBytes
+      : ch * h * w * d.cloudOnlyBytesPerPixel;
   const coCloud = cloudMs(CLOUD_ONLY_ID, manifest.full.flops);
   if (coCloud !== undefined) {
     const enc = mobile.get(CLOUD_ONLY_ID) ?? { mobileMs: 0, powerMw: d.devicePowerMw };
-    out.push({ id: CLOUD_ONLY, kind: 'cloud-only', order: 0, mobileMs: enc.mobileMs, mobilePowerMw: enc.powerMw, cloudMs: coCloud, bytes: cloudOnlyBytes, accuracy: manifest.baselineAccuracy });
+    out.push({
+      id: CLOUD_ONLY,
+      kind: 'cloud-only',
+      order: 0,
+      mobileMs: enc.mobileMs,
+      mobilePowerMw: enc.powerMw,
+      cloudMs: coCloud,
+      bytes: cloudOnlyBytes,
+      accuracy: manifest.baselineAccuracy,
+    });
   }
   let deepest = 0;
   for (const p of manifest.partitions) {
@@ -63,14 +89,36 @@ export function buildCandidates(manifest: Manifest, mobile: MobileProfiles, d: P
     const dev = deviceMs(p.id, p.head.flops);
     const cl = cloudMs(p.id, p.tail.flops);
     if (dev === undefined || cl === undefined) continue;
-    out.push({ id: p.id, kind: 'split', order: Math.max(1, p.block), mobileMs: dev.ms, mobilePowerMw: dev.powerMw, cloudMs: cl, bytes: p.meanBytes, accuracy: p.accuracy });
+    out.push({
+      id: p.id,
+      kind: 'split',
+      order: Math.max(1, p.block),
+      mobileMs: dev.ms,
+      mobilePowerMw: dev.powerMw,
+      cloudMs: cl,
+      bytes: p.meanBytes,
+      accuracy: p.accuracy,
+    });
   }
   const mo = deviceMs(MOBILE_ONLY_ID, manifest.full.flops);
   if (mo !== undefined) {
-    out.push({ id: MOBILE_ONLY, kind: 'mobile-only', order: deepest + 1, mobileMs: mo.ms, mobilePowerMw: mo.powerMw, cloudMs: 0, bytes: 0, accuracy: manifest.baselineAccuracy });
+    out.push({
+      id: MOBILE_ONLY,
+      kind: 'mobile-only',
+      order: deepest + 1,
+      mobileMs: mo.ms,
+      mobilePowerMw: mo.powerMw,
+      cloudMs: 0,
+      bytes: 0,
+      accuracy: manifest.baselineAccuracy,
+    });
   }
   if (out.length === 0) {
-    throw new MeshError(Code.FailedPrecondition, `model "${manifest.name}" has no candidate with a profile or FLOP counts to plan with`, { type: 'no_profile' });
+    throw new MeshError(
+      Code.FailedPrecondition,
+      `model "${manifest.name}" has no candidate with a profile or FLOP counts to plan with`,
+      { type: 'no_profile' },
+    );
   }
   return out;
 }

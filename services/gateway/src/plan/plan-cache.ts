@@ -33,7 +33,12 @@ export class PlanCache {
    * `"generatedAtMs":0}` (the last field of PlanReply), which `reply()` replaces with the time.
    */
   set(body: string, viewKey: number, json: string, stale: boolean): PlanCacheEntry | undefined {
-    if (this.#maxEntries <= 0 || body.length > this.#maxKeyBytes || !json.endsWith(GENERATED_AT_ZERO)) return undefined;
+    if (
+      this.#maxEntries <= 0 ||
+      body.length > this.#maxKeyBytes ||
+      !json.endsWith(GENERATED_AT_ZERO)
+    )
+      return undefined;
     if (!this.#entries.delete(body) && this.#entries.size >= this.#maxEntries) {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);

@@ -1,8 +1,19 @@
 import { Code, MeshError } from '@bottlenet/errors';
 import type { CloudSummary } from '@bottlenet/load-monitor';
-import { objectiveValue, selectPartition, uplinkPreset, type Prediction, type Uplink } from '@bottlenet/planner';
+import {
+  objectiveValue,
+  selectPartition,
+  uplinkPreset,
+  type Prediction,
+  type Uplink,
+} from '@bottlenet/planner';
 import type { Catalogue } from '../catalogue/catalogue.js';
-import type { CandidatePredictionBodyT, CloudViewBodyT, PlanReplyBodyT, PlanRequestBodyT } from '../http/schemas.js';
+import type {
+  CandidatePredictionBodyT,
+  CloudViewBodyT,
+  PlanReplyBodyT,
+  PlanRequestBodyT,
+} from '../http/schemas.js';
 import { buildCandidates, toPlannerId, toWireId, type ProfileDefaults } from './candidates.js';
 
 export interface PlanServiceOptions extends ProfileDefaults {
@@ -12,7 +23,11 @@ export interface PlanServiceOptions extends ProfileDefaults {
   minRelativeGain: number;
 }
 
-const KIND = { 'cloud-only': 'CANDIDATE_KIND_CLOUD_ONLY', split: 'CANDIDATE_KIND_SPLIT', 'mobile-only': 'CANDIDATE_KIND_MOBILE_ONLY' } as const;
+const KIND = {
+  'cloud-only': 'CANDIDATE_KIND_CLOUD_ONLY',
+  split: 'CANDIDATE_KIND_SPLIT',
+  'mobile-only': 'CANDIDATE_KIND_MOBILE_ONLY',
+} as const;
 
 /**
  * POST /v1/plan: Algorithm 1's selection for one agent, with the cloud side from the live view:
@@ -28,7 +43,12 @@ export class PlanService {
 
   plan(req: PlanRequestBodyT): PlanReplyBodyT {
     const manifest = this.#o.catalogue.find(req.model, req.version ?? '');
-    const mobile = new Map((req.mobile?.profiles ?? []).map((p) => [p.candidateId, { mobileMs: p.mobileMs, powerMw: p.powerMw }]));
+    const mobile = new Map(
+      (req.mobile?.profiles ?? []).map((p) => [
+        p.candidateId,
+        { mobileMs: p.mobileMs, powerMw: p.powerMw },
+      ]),
+    );
     const candidates = buildCandidates(manifest, mobile, this.#o);
     const { summary, stale } = this.#o.view();
     const cloud = cloudView(summary, stale, manifest.name, manifest.version);
@@ -48,7 +68,12 @@ export class PlanService {
       cloudLoad:
         summary === undefined
           ? undefined
-          : { queueDepth: summary.queueDepth, inFlight: summary.inFlight, capacity: Math.max(1, summary.capacity), serviceTimeMs: meanService(summary) },
+          : {
+              queueDepth: summary.queueDepth,
+              inFlight: summary.inFlight,
+              capacity: Math.max(1, summary.capacity),
+              serviceTimeMs: meanService(summary),
+            },
       cloudAvailable: served,
       cloudMsOverride: override,
     });
@@ -62,14 +87,19 @@ export class PlanService {
       mobileMs: p.mobileMs,
       uploadMs: p.uploadMs,
       cloudMs: p.cloudMs,
-      uploadBytes: p.kind === 'mobile-only' ? 0 : bytes.get(p.id) ?? 0,
+      uploadBytes: p.kind === 'mobile-only' ? 0 : (bytes.get(p.id) ?? 0),
       accuracy: accuracy.get(p.id) ?? 0,
     });
-    const ranked = [...selection.predictions].sort((a, b) => objectiveValue(a, objective) - objectiveValue(b, objective));
-    const current = req.currentCandidateId ? selection.predictions.find((p) => toWireId(p.id) === req.currentCandidateId) : undefined;
+    const ranked = [...selection.predictions].sort(
+      (a, b) => objectiveValue(a, objective) - objectiveValue(b, objective),
+    );
+    const current = req.currentCandidateId
+      ? selection.predictions.find((p) => toWireId(p.id) === req.currentCandidateId)
+      : undefined;
     let doSwitch: boolean;
     if (!req.currentCandidateId) doSwitch = true;
-    else if (current === undefined) doSwitch = true; // the current one is no longer eligible
+    else if (current === undefined)
+      doSwitch = true; // the current one is no longer eligible
     else if (current.id === selection.chosen.id) doSwitch = false;
     else {
       const cur = objectiveValue(current, objective);
@@ -90,16 +120,29 @@ export class PlanService {
 }
 
 function toUplink(u: PlanRequestBodyT['uplink']): Uplink {
-  const over: { bandwidthMbps: number; rttMs: number; alphaMwPerMbps?: number; betaMw?: number } = { bandwidthMbps: u.bandwidthMbps, rttMs: u.rttMs ?? 0 };
+  const over: { bandwidthMbps: number; rttMs: number; alphaMwPerMbps?: number; betaMw?: number } = {
+    bandwidthMbps: u.bandwidthMbps,
+    rttMs: u.rttMs ?? 0,
+  };
   if (u.alphaMwPerMbps !== undefined) over.alphaMwPerMbps = u.alphaMwPerMbps;
   if (u.betaMw !== undefined) over.betaMw = u.betaMw;
   if (u.network === 'custom') {
     if (u.alphaMwPerMbps === undefined || u.betaMw === undefined) {
-      throw new MeshError(Code.InvalidArgument, 'body/uplink/alphaMwPerMbps and body/uplink/betaMw are required when body/uplink/network is "custom"', {
-        type: 'validation',
-      });
+      throw new MeshError(
+        Code.InvalidArgument,
+        'body/uplink/alphaMwPerMbps and body/uplink/betaMw are required when body/uplink/network is "custom"',
+        {
+          type: 'validation',
+        },
+      );
     }
-    return { name: 'custom', bandwidthMbps: u.bandwidthMbps, rttMs: u.rttMs ?? 0, alphaMwPerMbps: u.alphaMwPerMbps, betaMw: u.betaMw };
+    return {
+      name: 'custom',
+      bandwidthMbps: u.bandwidthMbps,
+      rttMs: u.rttMs ?? 0,
+      alphaMwPerMbps: u.alphaMwPerMbps,
+      betaMw: u.betaMw,
+    };
   }
   return uplinkPreset(u.network, over);
 }
@@ -109,13 +152,24 @@ function meanService(s: CloudSummary): number {
   return xs.length === 0 ? 0 : xs.reduce((a, p) => a + p.ewmaServiceMs, 0) / xs.length;
 }
 
-function cloudView(summary: CloudSummary | undefined, stale: boolean, model: string, version: string): CloudViewBodyT {
-  if (summary === undefined) return { loadLevel: 1, partitions: [], stale: true, healthyWorkers: 0, updatedAtMs: 0 };
+function cloudView(
+  summary: CloudSummary | undefined,
+  stale: boolean,
+  model: string,
+  version: string,
+): CloudViewBodyT {
+  if (summary === undefined)
+    return { loadLevel: 1, partitions: [], stale: true, healthyWorkers: 0, updatedAtMs: 0 };
   return {
     loadLevel: summary.loadLevel,
     partitions: summary.partitions
       .filter((p) => p.model === model && p.version === version)
-      .map((p) => ({ partitionId: p.partitionId, expectedCloudMs: p.expectedCloudMs, queueDepth: p.queueDepth, ewmaServiceMs: p.ewmaServiceMs })),
+      .map((p) => ({
+        partitionId: p.partitionId,
+        expectedCloudMs: p.expectedCloudMs,
+        queueDepth: p.queueDepth,
+        ewmaServiceMs: p.ewmaServiceMs,
+      })),
     stale,
     healthyWorkers: summary.healthyWorkers,
     updatedAtMs: summary.updatedAtMs,

@@ -51,12 +51,17 @@ export async function forwardInfer(o: ForwardOptions): Promise<ForwardResult> {
   let lastErrorFromLastKnown = false;
   for (let attempt = 1; attempt <= 2; attempt++) {
     const remaining = o.deadlineAtMs - Date.now();
-    if (o.cancel?.cancelled) throw new MeshError(Code.Canceled, 'the caller went away', { type: 'cancelled' });
+    if (o.cancel?.cancelled)
+      throw new MeshError(Code.Canceled, 'the caller went away', { type: 'cancelled' });
     if (remaining <= 0) {
-      throw new MeshError(Code.DeadlineExceeded, `the request's budget ran out in the gateway after ${String(attempt - 1)} attempt(s)`, {
-        type: 'deadline',
-        cause: lastError,
-      });
+      throw new MeshError(
+        Code.DeadlineExceeded,
+        `the request's budget ran out in the gateway after ${String(attempt - 1)} attempt(s)`,
+        {
+          type: 'deadline',
+          cause: lastError,
+        },
+      );
     }
     const r = o.request;
     const worker = o.pool.pick(r.model, r.version, r.partitionId, tried);
@@ -91,10 +96,15 @@ export async function forwardInfer(o: ForwardOptions): Promise<ForwardResult> {
 /** 503 `no_worker`; `cause` is the UNAVAILABLE of the last known worker tried, when one was. */
 function noWorker(r: InferRequest, cause: MeshError | undefined): MeshError {
   const what = `model "${r.model}"${r.version ? ` version "${r.version}"` : ''} partition "${r.partitionId}"`;
-  const message = cause === undefined
-    ? `no ready worker serves ${what}`
-    : `no ready worker serves ${what} in the current view, and the last known one did not answer (${cause.message})`;
-  return new MeshError(Code.Unavailable, message, { type: 'no_worker', details: { retryAfterMs: 1000 }, cause });
+  const message =
+    cause === undefined
+      ? `no ready worker serves ${what}`
+      : `no ready worker serves ${what} in the current view, and the last known one did not answer (${cause.message})`;
+  return new MeshError(Code.Unavailable, message, {
+    type: 'no_worker',
+    details: { retryAfterMs: 1000 },
+    cause,
+  });
 }
 
 /**
@@ -102,19 +112,35 @@ function noWorker(r: InferRequest, cause: MeshError | undefined): MeshError {
  * the last occurrence wins in protobuf, so the payload is forwarded without being decoded and re-encoded.
  */
 function withOverrides(bytes: Buffer, timeoutMs: number, requestId: string): Buffer {
-  const tail = new BinaryWriter().uint32((6 << 3) | 0).uint32(timeoutMs).uint32((7 << 3) | 2).string(requestId).finish();
+  const tail = new BinaryWriter()
+    .uint32((6 << 3) | 0)
+    .uint32(timeoutMs)
+    .uint32((7 << 3) | 2)
+    .string(requestId)
+    .finish();
   return Buffer.concat([bytes, tail]);
 }
 
 const INFER_PATH = InferenceServiceService.infer.path;
 
-function callInfer(worker: WorkerEntry, request: Buffer, deadlineAtMs: number, handle: CancelHandle | undefined): Promise<Buffer> {
+function callInfer(
+  worker: WorkerEntry,
+  request: Buffer,
+  deadlineAtMs: number,
+  handle: CancelHandle | undefined,
+): Promise<Buffer> {
   worker.outstanding++;
   return new Promise<Buffer>((resolve, reject) => {
     const cancel = worker.client.call(INFER_PATH, request, deadlineAtMs, (err, reply) => {
       worker.outstanding--;
       if (err === undefined && reply !== undefined) resolve(reply);
-      else reject(err ?? new MeshError(Code.Internal, `worker ${worker.id} returned no reply`, { type: 'empty_reply' }));
+      else
+        reject(
+          err ??
+            new MeshError(Code.Internal, `worker ${worker.id} returned no reply`, {
+              type: 'empty_reply',
+            }),
+        );
     });
     if (handle !== undefined) handle.cancel = cancel;
   });

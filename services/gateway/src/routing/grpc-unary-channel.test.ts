@@ -2,7 +2,14 @@
 // trailers, deadlines both ways, cancellation, an unreachable worker.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Metadata, Server, ServerCredentials, status, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type ServerUnaryCall,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
 import { Code, MeshError } from '@bottlenet/errors';
 import { ERROR_TYPE_METADATA_KEY, RETRY_AFTER_METADATA_KEY } from '@bottlenet/protocol';
 import { GrpcUnaryChannel } from './grpc-unary-channel.js';
@@ -18,7 +25,10 @@ describe('GrpcUnaryChannel', () => {
   let address = '';
   let lastDeadlineMs = NaN;
   before(async () => {
-    const unary = (name: string, fn: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => void): void => {
+    const unary = (
+      name: string,
+      fn: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => void,
+    ): void => {
       server.register(`/test.T/${name}`, fn, id, id, 'unary');
     };
     unary('Echo', (c, cb) => {
@@ -33,7 +43,11 @@ describe('GrpcUnaryChannel', () => {
       cb({ code: status.RESOURCE_EXHAUSTED, details: 'queue is full: 512 waiting', metadata: md });
     });
     unary('Slow', (_c, cb) => void setTimeout(() => cb(null, Buffer.alloc(0)), 300));
-    const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+    const port = await new Promise<number>((res, rej) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+        e ? rej(e) : res(p),
+      ),
+    );
     address = `127.0.0.1:${String(port)}`;
   });
   after(() => new Promise<void>((res) => server.tryShutdown(() => res())));
@@ -44,7 +58,10 @@ describe('GrpcUnaryChannel', () => {
       const { err, reply } = await call(ch, '/test.T/Echo', Buffer.alloc(n, 9), 1500);
       assert.equal(err, undefined);
       assert.deepEqual(reply, Buffer.concat([Buffer.from('re:'), Buffer.alloc(n, 9)]));
-      assert.ok(lastDeadlineMs > 1000 && lastDeadlineMs <= 1500, `server saw ${String(lastDeadlineMs)} ms left`);
+      assert.ok(
+        lastDeadlineMs > 1000 && lastDeadlineMs <= 1500,
+        `server saw ${String(lastDeadlineMs)} ms left`,
+      );
     }
     ch.close();
   });
@@ -67,7 +84,9 @@ describe('GrpcUnaryChannel', () => {
     const late = await call(ch, '/test.T/Slow', Buffer.alloc(1), 50);
     assert.equal(late.err?.code, Code.DeadlineExceeded);
     const cancelled = await new Promise<MeshError | undefined>((resolve) => {
-      const cancel = ch.call('/test.T/Slow', Buffer.alloc(1), Date.now() + 2000, (err) => resolve(err));
+      const cancel = ch.call('/test.T/Slow', Buffer.alloc(1), Date.now() + 2000, (err) =>
+        resolve(err),
+      );
       setTimeout(cancel, 20);
     });
     assert.equal(cancelled?.code, Code.Canceled);
@@ -78,7 +97,11 @@ describe('GrpcUnaryChannel', () => {
 
   test('an unreachable worker or a closed channel is UNAVAILABLE (retryable elsewhere)', async () => {
     const probe = new Server();
-    const port = await new Promise<number>((res, rej) => probe.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+    const port = await new Promise<number>((res, rej) =>
+      probe.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+        e ? rej(e) : res(p),
+      ),
+    );
     probe.forceShutdown(); // the port is free again: nothing listens there
     const ch = new GrpcUnaryChannel(`127.0.0.1:${String(port)}`, 'worker gone');
     const { err } = await call(ch, '/test.T/Echo', Buffer.alloc(1));

@@ -1,4 +1,10 @@
-import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import {
+  connect,
+  constants,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+} from 'node:http2';
 import { Code, MeshError } from '@bottlenet/errors';
 import { ERROR_TYPE_METADATA_KEY, RETRY_AFTER_METADATA_KEY } from '@bottlenet/protocol';
 
@@ -8,7 +14,15 @@ export type UnaryCallback = (err: MeshError | undefined, reply: Buffer | undefin
 /** Cancels a call in progress (the stream is reset with CANCEL; the callback gets CANCELLED). */
 export type CancelFn = () => void;
 
-const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_TE, NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = constants;
+const {
+  HTTP2_HEADER_METHOD,
+  HTTP2_HEADER_PATH,
+  HTTP2_HEADER_STATUS,
+  HTTP2_HEADER_CONTENT_TYPE,
+  HTTP2_HEADER_TE,
+  NGHTTP2_CANCEL,
+  NGHTTP2_REFUSED_STREAM,
+} = constants;
 
 /**
  * A gRPC unary client for one worker over one HTTP/2 connection (node:http2), carrying message bytes
@@ -40,7 +54,12 @@ export class GrpcUnaryChannel {
    */
   call(path: string, message: Buffer, deadlineAtMs: number, callback: UnaryCallback): CancelFn {
     if (this.#closed) {
-      callback(new MeshError(Code.Unavailable, `${this.#name}: channel closed`, { type: 'channel_closed' }), undefined);
+      callback(
+        new MeshError(Code.Unavailable, `${this.#name}: channel closed`, {
+          type: 'channel_closed',
+        }),
+        undefined,
+      );
       return noop;
     }
     const timeoutMs = Math.max(1, Math.ceil(deadlineAtMs - Date.now()));
@@ -59,7 +78,14 @@ export class GrpcUnaryChannel {
     } catch (err) {
       // The session went away between the check and the request (ERR_HTTP2_INVALID_SESSION, GOAWAY).
       this.#drop();
-      callback(new MeshError(Code.Unavailable, `${this.#name}: cannot start a call: ${(err as Error).message}`, { type: 'connection_failed', cause: err }), undefined);
+      callback(
+        new MeshError(
+          Code.Unavailable,
+          `${this.#name}: cannot start a call: ${(err as Error).message}`,
+          { type: 'connection_failed', cause: err },
+        ),
+        undefined,
+      );
       return noop;
     }
     new UnaryCall(stream, this.#name, timeoutMs, callback);
@@ -148,27 +174,61 @@ class UnaryCall {
 
   #outcome(): [MeshError | undefined, Buffer | undefined] {
     const n = this.#name;
-    if (this.#deadlineHit) return [new MeshError(Code.DeadlineExceeded, `${n}: deadline exceeded waiting for the reply`, { type: 'deadline' }), undefined];
+    if (this.#deadlineHit)
+      return [
+        new MeshError(Code.DeadlineExceeded, `${n}: deadline exceeded waiting for the reply`, {
+          type: 'deadline',
+        }),
+        undefined,
+      ];
     // gRPC status: in the trailers, or in the headers of a trailers-only reply.
     const st = this.#trailers?.['grpc-status'] ?? this.#headers?.['grpc-status'];
     if (st !== undefined) {
       const code = Number(st);
       if (code === 0) {
         const msg = this.#message();
-        return typeof msg === 'string' ? [new MeshError(Code.Internal, `${n}: ${msg}`, { type: 'bad_reply' }), undefined] : [undefined, msg];
+        return typeof msg === 'string'
+          ? [new MeshError(Code.Internal, `${n}: ${msg}`, { type: 'bad_reply' }), undefined]
+          : [undefined, msg];
       }
       const md = this.#trailers ?? this.#headers ?? {};
-      return [statusError(n, Number.isInteger(code) && code >= 1 && code <= 16 ? code : Code.Unknown, md), undefined];
+      return [
+        statusError(n, Number.isInteger(code) && code >= 1 && code <= 16 ? code : Code.Unknown, md),
+        undefined,
+      ];
     }
     const rst = this.#stream.rstCode;
-    if (rst === NGHTTP2_CANCEL) return [new MeshError(Code.Canceled, `${n}: call cancelled`, { type: 'cancelled' }), undefined];
+    if (rst === NGHTTP2_CANCEL)
+      return [
+        new MeshError(Code.Canceled, `${n}: call cancelled`, { type: 'cancelled' }),
+        undefined,
+      ];
     const http = this.#headers?.[HTTP2_HEADER_STATUS];
     if (http !== undefined && Number(http) !== 200) {
-      return [new MeshError(httpToCode(Number(http)), `${n}: answered HTTP ${String(http)} without a gRPC status`, { type: 'bad_reply' }), undefined];
+      return [
+        new MeshError(
+          httpToCode(Number(http)),
+          `${n}: answered HTTP ${String(http)} without a gRPC status`,
+          { type: 'bad_reply' },
+        ),
+        undefined,
+      ];
     }
     // No status: the stream was refused or reset, or the connection was lost (grpc-js: UNAVAILABLE).
-    const why = this.#error?.message ?? (rst === NGHTTP2_REFUSED_STREAM ? 'stream refused' : rst !== undefined && rst !== 0 ? `stream reset (code ${String(rst)})` : 'connection closed');
-    return [new MeshError(Code.Unavailable, `${n}: connection lost: ${why}`, { type: 'connection_failed', cause: this.#error }), undefined];
+    const why =
+      this.#error?.message ??
+      (rst === NGHTTP2_REFUSED_STREAM
+        ? 'stream refused'
+        : rst !== undefined && rst !== 0
+          ? `stream reset (code ${String(rst)})`
+          : 'connection closed');
+    return [
+      new MeshError(Code.Unavailable, `${n}: connection lost: ${why}`, {
+        type: 'connection_failed',
+        cause: this.#error,
+      }),
+      undefined,
+    ];
   }
 
   /** The single reply message, or a string saying what is wrong with the framing. */
@@ -177,7 +237,8 @@ class UnaryCall {
     if (all.length < 5) return 'reply without a message';
     if (all[0] !== 0) return 'compressed reply (the gateway asks for none)';
     const len = all.readUInt32BE(1);
-    if (all.length !== 5 + len) return `reply framing: ${String(all.length - 5)} bytes for a ${String(len)}-byte message`;
+    if (all.length !== 5 + len)
+      return `reply framing: ${String(all.length - 5)} bytes for a ${String(len)}-byte message`;
     return all.subarray(5);
   }
 }

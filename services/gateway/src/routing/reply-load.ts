@@ -35,8 +35,10 @@ export function readReplyLoad(bytes: Uint8Array): ReplyLoad | undefined {
         if (w === WireType.Varint && f === HINT_QUEUE_DEPTH) load.queueDepth = r.uint32();
         else if (w === WireType.Varint && f === HINT_IN_FLIGHT) load.inFlight = r.uint32();
         else if (w === WireType.Varint && f === HINT_CAPACITY) load.capacity = r.uint32();
-        else if (w === WireType.Varint && f === HINT_QUEUE_CAPACITY) load.queueCapacity = r.uint32();
-        else if (w === WireType.Varint && f === HINT_TIMESTAMP_MS) load.timestampMs = Number(r.uint64());
+        else if (w === WireType.Varint && f === HINT_QUEUE_CAPACITY)
+          load.queueCapacity = r.uint32();
+        else if (w === WireType.Varint && f === HINT_TIMESTAMP_MS)
+          load.timestampMs = Number(r.uint64());
         else r.skip(w);
       }
       if (r.pos !== end) throw new Error('load hint overruns its length');

@@ -13,13 +13,31 @@ import { WorkerPool } from './worker-pool.js';
 
 const MODEL = 'm';
 const worker = (id: string, address: string, over: Partial<WorkerSummary> = {}): WorkerSummary => ({
-  id, address, ready: true, queueDepth: 0, inFlight: 0, capacity: 8, queueCapacity: 64, polledAtMs: 0,
-  models: [{ name: MODEL, version: '1', partitionIds: ['rb1'] }], ...over,
+  id,
+  address,
+  ready: true,
+  queueDepth: 0,
+  inFlight: 0,
+  capacity: 8,
+  queueCapacity: 64,
+  polledAtMs: 0,
+  models: [{ name: MODEL, version: '1', partitionIds: ['rb1'] }],
+  ...over,
 });
 let updatedAtMs = 0;
 const summary = (workers: WorkerSummary[]): CloudSummary => ({
-  schemaVersion: 1, monitorId: 't', updatedAtMs: ++updatedAtMs, ttlMs: 1000, loadLevel: 1, utilisation: 0,
-  healthyWorkers: workers.filter((w) => w.ready).length, queueDepth: 0, inFlight: 0, capacity: 8, partitions: [], workers,
+  schemaVersion: 1,
+  monitorId: 't',
+  updatedAtMs: ++updatedAtMs,
+  ttlMs: 1000,
+  loadLevel: 1,
+  utilisation: 0,
+  healthyWorkers: workers.filter((w) => w.ready).length,
+  queueDepth: 0,
+  inFlight: 0,
+  capacity: 8,
+  partitions: [],
+  workers,
 });
 
 describe('WorkerPool last known workers', () => {
@@ -28,7 +46,9 @@ describe('WorkerPool last known workers', () => {
 
   test('a worker missing from the view is a last resort for lastKnownMs, behind every worker of the view', () => {
     const pool = new WorkerPool({ lastKnownMs: 3000, now: clock });
-    pool.update(summary([worker('a', '127.0.0.1:1'), worker('b', '127.0.0.1:2', { queueDepth: 50 })]));
+    pool.update(
+      summary([worker('a', '127.0.0.1:1'), worker('b', '127.0.0.1:2', { queueDepth: 50 })]),
+    );
     assert.equal(pool.pick(MODEL, '', 'rb1')?.id, 'a');
     pool.update(summary([worker('b', '127.0.0.1:2', { queueDepth: 50 })])); // a left the view
     const b = pool.pick(MODEL, '', 'rb1');
@@ -44,7 +64,7 @@ describe('WorkerPool last known workers', () => {
     assert.equal(fallback.id, 'a', 'among last known workers the least loaded wins');
     assert.equal(pool.pick(MODEL, '', 'rb1', new Set(['a']))?.id, 'b');
     now += 1999;
-    assert.notEqual(pool.pick(MODEL, '', 'rb1'), undefined, 'still inside a\'s window');
+    assert.notEqual(pool.pick(MODEL, '', 'rb1'), undefined, "still inside a's window");
     now += 1;
     assert.equal(pool.pick(MODEL, '', 'rb1')?.id, 'b', 'a left 3000 ms ago: out; b left later');
     now += 999;
@@ -72,7 +92,12 @@ describe('WorkerPool last known workers', () => {
   test('not a fallback: a worker the view lists as not ready, one that was not ready when it left, or lastKnownMs 0', () => {
     const pool = new WorkerPool({ lastKnownMs: 3000, now: clock });
     pool.update(summary([worker('a', '127.0.0.1:1'), worker('b', '127.0.0.1:2')]));
-    pool.update(summary([worker('a', '127.0.0.1:1', { ready: false }), worker('b', '127.0.0.1:2', { ready: false })]));
+    pool.update(
+      summary([
+        worker('a', '127.0.0.1:1', { ready: false }),
+        worker('b', '127.0.0.1:2', { ready: false }),
+      ]),
+    );
     assert.equal(pool.pick(MODEL, '', 'rb1'), undefined);
     pool.update(summary([]));
     assert.equal(pool.pick(MODEL, '', 'rb1'), undefined);
@@ -96,22 +121,47 @@ describe('forwardInfer with last known workers (real grpc-js server)', () => {
       (c: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
         calls++;
         const req = InferRequest.decode(c.request);
-        cb(null, Buffer.from(InferReply.encode({ requestId: req.requestId, topK: [], workerId: 'a', model: req.model, version: '1', partitionId: req.partitionId }).finish()));
+        cb(
+          null,
+          Buffer.from(
+            InferReply.encode({
+              requestId: req.requestId,
+              topK: [],
+              workerId: 'a',
+              model: req.model,
+              version: '1',
+              partitionId: req.partitionId,
+            }).finish(),
+          ),
+        );
       },
       id,
       id,
       'unary',
     );
-    const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+    const port = await new Promise<number>((res, rej) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+        e ? rej(e) : res(p),
+      ),
+    );
     address = `127.0.0.1:${String(port)}`;
   });
   after(() => new Promise<void>((res) => server.tryShutdown(() => res())));
 
-  const request = InferRequest.fromPartial({ model: MODEL, partitionId: 'rb1', payload: { $case: 'featureFrame', featureFrame: Buffer.from([1]) } });
+  const request = InferRequest.fromPartial({
+    model: MODEL,
+    partitionId: 'rb1',
+    payload: { $case: 'featureFrame', featureFrame: Buffer.from([1]) },
+  });
   const forward = (pool: WorkerPool, metrics = createGatewayMetrics()) =>
     forwardInfer({
-      pool, metrics, request, requestBytes: Buffer.from(InferRequest.encode(request).finish()), requestId: 'r1',
-      deadlineAtMs: Date.now() + 2000, suspectMs: 1000,
+      pool,
+      metrics,
+      request,
+      requestBytes: Buffer.from(InferRequest.encode(request).finish()),
+      requestId: 'r1',
+      deadlineAtMs: Date.now() + 2000,
+      suspectMs: 1000,
     });
 
   test('an empty view: the last known worker serves, the result says so, the metric counts it', async () => {
@@ -131,7 +181,13 @@ describe('forwardInfer with last known workers (real grpc-js server)', () => {
     assert.match(await metrics.registry.metrics(), /bottlenet_gateway_last_known_calls_total 1/);
     // After the window: no_worker at once, no call.
     now += 3000;
-    await assert.rejects(forward(pool), (e: MeshError) => e.code === Code.Unavailable && e.type === 'no_worker' && /no ready worker serves model "m" partition "rb1"$/.test(e.message));
+    await assert.rejects(
+      forward(pool),
+      (e: MeshError) =>
+        e.code === Code.Unavailable &&
+        e.type === 'no_worker' &&
+        /no ready worker serves model "m" partition "rb1"$/.test(e.message),
+    );
     assert.equal(calls, before + 1);
     pool.close();
   });

@@ -137,7 +137,12 @@ export class WorkerPool {
    * the current view, left it less than `lastKnownMs` ago) are chosen only when no worker of the view
    * qualifies; the caller sees it in `inView`.
    */
-  pick(model: string, version: string, partitionId: string, exclude?: ReadonlySet<string>): WorkerEntry | undefined {
+  pick(
+    model: string,
+    version: string,
+    partitionId: string,
+    exclude?: ReadonlySet<string>,
+  ): WorkerEntry | undefined {
     const now = this.#now();
     let best: WorkerEntry | undefined;
     let bestScore = Infinity;
@@ -160,7 +165,7 @@ export class WorkerPool {
       } else if (score === bestScore) {
         ties++;
         // Round robin among equals: the (offset mod ties)-th equal one wins.
-        if ((offset % ties) === 0) best = e;
+        if (offset % ties === 0) best = e;
       }
     }
     return best;
@@ -168,7 +173,8 @@ export class WorkerPool {
 
   /** True when some ready worker of the current view serves the partition of the model version. */
   serves(model: string, version: string, partitionId: string): boolean {
-    for (const e of this.#workers.values()) if (e.inView && e.ready && serves(e, model, version, partitionId)) return true;
+    for (const e of this.#workers.values())
+      if (e.inView && e.ready && serves(e, model, version, partitionId)) return true;
     return false;
   }
 
@@ -176,7 +182,8 @@ export class WorkerPool {
   get lastKnown(): number {
     const now = this.#now();
     let n = 0;
-    for (const e of this.#workers.values()) if (!e.inView && now - e.leftViewAtMs < this.#lastKnownMs) n++;
+    for (const e of this.#workers.values())
+      if (!e.inView && now - e.leftViewAtMs < this.#lastKnownMs) n++;
     return n;
   }
 
@@ -196,7 +203,12 @@ export class WorkerPool {
 
 function serves(e: WorkerEntry, model: string, version: string, partitionId: string): boolean {
   for (const m of e.models) {
-    if (m.name === model && (version === '' || m.version === version) && m.partitionIds.includes(partitionId)) return true;
+    if (
+      m.name === model &&
+      (version === '' || m.version === version) &&
+      m.partitionIds.includes(partitionId)
+    )
+      return true;
   }
   return false;
 }

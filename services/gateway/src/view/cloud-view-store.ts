@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { connectRedis, parseCloudSummary, redisKeys, type CloudSummary, type RedisKeys } from '@bottlenet/load-monitor';
+import {
+  connectRedis,
+  parseCloudSummary,
+  redisKeys,
+  type CloudSummary,
+  type RedisKeys,
+} from '@bottlenet/load-monitor';
 import type { GatewayMetrics } from '../metrics.js';
 
 export interface CloudViewStoreOptions {
@@ -44,7 +50,8 @@ export class CloudViewStore {
         lazy: true,
         onReconnect: (attempt, delayMs) => {
           options.metrics.redisReconnects.inc();
-          if (role === 'reader' && (attempt === 1 || attempt % 10 === 0)) options.logger.warn({ attempt, delayMs }, 'redis unreachable; serving the last view');
+          if (role === 'reader' && (attempt === 1 || attempt % 10 === 0))
+            options.logger.warn({ attempt, delayMs }, 'redis unreachable; serving the last view');
         },
       });
       r.on('error', (err: Error) => options.logger.debug({ err, role }, 'redis error'));
@@ -61,9 +68,13 @@ export class CloudViewStore {
     options.metrics.redisUp.set(0);
     // ioredis re-subscribes by itself after a reconnect.
     this.#subscriber.on('ready', () => {
-      this.#subscriber.subscribe(this.#keys.changes).catch((err: unknown) => options.logger.warn({ err }, 'subscribe failed'));
+      this.#subscriber
+        .subscribe(this.#keys.changes)
+        .catch((err: unknown) => options.logger.warn({ err }, 'subscribe failed'));
     });
-    this.#subscriber.on('message', (_channel: string, message: string) => this.#accept(message, 'pubsub'));
+    this.#subscriber.on('message', (_channel: string, message: string) =>
+      this.#accept(message, 'pubsub'),
+    );
   }
 
   /** Connects (without waiting: Redis may be down) and starts the periodic re-read. */

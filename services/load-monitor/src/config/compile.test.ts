@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { Code, MeshError } from '@bottlenet/errors';
 import { compileLoadMonitorConfig } from './index.js';
 
-const base = { redis: { url: 'redis://127.0.0.1:6379' }, discovery: { static: ['127.0.0.1:50051'] } };
+const base = {
+  redis: { url: 'redis://127.0.0.1:6379' },
+  discovery: { static: ['127.0.0.1:50051'] },
+};
 
 test('defaults fill every optional field and the result is frozen', () => {
   const c = compileLoadMonitorConfig(base);
@@ -19,7 +22,11 @@ test('defaults fill every optional field and the result is frozen', () => {
 function rejects(input: unknown, field: RegExp): void {
   assert.throws(
     () => compileLoadMonitorConfig(input),
-    (e: unknown) => e instanceof MeshError && e.code === Code.InvalidArgument && e.type === 'bad_config' && field.test(e.message),
+    (e: unknown) =>
+      e instanceof MeshError &&
+      e.code === Code.InvalidArgument &&
+      e.type === 'bad_config' &&
+      field.test(e.message),
   );
 }
 
@@ -27,11 +34,17 @@ test('bad values name the field', () => {
   rejects({}, /\/redis is required/);
   rejects({ ...base, redis: { url: 'http://x' } }, /\/redis\/url must match/);
   rejects({ ...base, discovery: { static: ['no-port'] } }, /\/discovery\/static\/0 must match/);
-  rejects({ ...base, discovery: { dns: [{ name: 'w', port: 70000 }] } }, /\/discovery\/dns\/0\/port must be <= 65535/);
+  rejects(
+    { ...base, discovery: { dns: [{ name: 'w', port: 70000 }] } },
+    /\/discovery\/dns\/0\/port must be <= 65535/,
+  );
   rejects({ ...base, pollIntervalMs: 1 }, /\/pollIntervalMs must be >= 10/);
   rejects({ ...base, pollIntervalMS: 100 }, /\/pollIntervalMS is not a known field/);
   rejects({ ...base, discovery: {} }, /\/discovery needs at least one of static, dns or registry/);
-  rejects({ ...base, redis: { url: 'redis://x', reconnectBaseMs: 100, reconnectMaxMs: 10 } }, /reconnectMaxMs/);
+  rejects(
+    { ...base, redis: { url: 'redis://x', reconnectBaseMs: 100, reconnectMaxMs: 10 } },
+    /reconnectMaxMs/,
+  );
   rejects({ ...base, logLevel: 'loud' }, /\/logLevel is not one of the allowed values/);
   rejects([], /JSON object/);
 });

@@ -20,10 +20,18 @@ export function compileLoadMonitorConfig(input: unknown): CompiledLoadMonitorCon
   const config = validate(withMonitorId) as CompiledLoadMonitorConfig;
   const d = config.discovery;
   if (d.static.length === 0 && d.dns.length === 0 && !d.registry) {
-    throw new MeshError(Code.InvalidArgument, 'config field /discovery needs at least one of static, dns or registry', { type: 'bad_config' });
+    throw new MeshError(
+      Code.InvalidArgument,
+      'config field /discovery needs at least one of static, dns or registry',
+      { type: 'bad_config' },
+    );
   }
   if (config.redis.reconnectMaxMs < config.redis.reconnectBaseMs) {
-    throw new MeshError(Code.InvalidArgument, 'config field /redis/reconnectMaxMs must be >= /redis/reconnectBaseMs', { type: 'bad_config' });
+    throw new MeshError(
+      Code.InvalidArgument,
+      'config field /redis/reconnectMaxMs must be >= /redis/reconnectBaseMs',
+      { type: 'bad_config' },
+    );
   }
   return config;
 }

@@ -1,6 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-const HostPort = Type.String({ pattern: '^[^\\s:]+:[0-9]{1,5}$', description: 'host:port of a worker InferenceService' });
+const HostPort = Type.String({
+  pattern: '^[^\\s:]+:[0-9]{1,5}$',
+  description: 'host:port of a worker InferenceService',
+});
 
 /** A DNS name that resolves to many A records (a Kubernetes headless Service), all on one port. */
 export const DnsTargetSchema = Type.Object(
@@ -65,7 +68,15 @@ export const LoadMonitorConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     logLevel: Type.Union(
-      [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
       { default: 'info' },
     ),
   },

@@ -24,7 +24,13 @@ before(async () => {
       id: q.id,
       flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | (ips === undefined ? 3 : 0), // rcode 3 = NXDOMAIN
       questions: q.questions,
-      answers: (ips ?? []).map((data) => ({ type: 'A' as const, name, ttl: 5, class: 'IN' as const, data })),
+      answers: (ips ?? []).map((data) => ({
+        type: 'A' as const,
+        name,
+        ttl: 5,
+        class: 'IN' as const,
+        data,
+      })),
     });
     server.send(reply, rinfo.port, rinfo.address);
   });
@@ -34,13 +40,25 @@ before(async () => {
 after(() => new Promise<void>((r) => server.close(() => r())));
 
 const discovery = (name: string) =>
-  dnsDiscovery({ name, port: 50051, servers: [`127.0.0.1:${String(port)}`], timeoutMs: 200, logger: pino({ level: 'silent' }) });
+  dnsDiscovery({
+    name,
+    port: 50051,
+    servers: [`127.0.0.1:${String(port)}`],
+    timeoutMs: 200,
+    logger: pino({ level: 'silent' }),
+  });
 
 test('every A record becomes a target on the given port, sorted', async () => {
   const d = discovery('workers.mesh.test');
-  assert.deepEqual((await d.discover()).map((t) => t.address), ['10.0.0.1:50051', '10.0.0.2:50051']);
+  assert.deepEqual(
+    (await d.discover()).map((t) => t.address),
+    ['10.0.0.1:50051', '10.0.0.2:50051'],
+  );
   records = { 'workers.mesh.test': ['10.0.0.3'] };
-  assert.deepEqual((await d.discover()).map((t) => [t.address, t.source]), [['10.0.0.3:50051', 'dns']]);
+  assert.deepEqual(
+    (await d.discover()).map((t) => [t.address, t.source]),
+    [['10.0.0.3:50051', 'dns']],
+  );
 });
 
 test('NXDOMAIN means no workers; a DNS outage keeps the last answer', async () => {
@@ -50,7 +68,10 @@ test('NXDOMAIN means no workers; a DNS outage keeps the last answer', async () =
   assert.equal((await d.discover()).length, 1);
   silent = true;
   try {
-    assert.deepEqual((await d.discover()).map((t) => t.address), ['10.0.0.4:50051']);
+    assert.deepEqual(
+      (await d.discover()).map((t) => t.address),
+      ['10.0.0.4:50051'],
+    );
   } finally {
     silent = false;
   }

@@ -30,11 +30,17 @@ export function dnsDiscovery(options: DnsDiscoveryOptions): Discovery {
     async discover() {
       try {
         const ips = await resolver.resolve4(options.name);
-        last = [...new Set(ips)].sort().map((ip) => ({ address: `${ip}:${String(options.port)}`, source: 'dns' as const }));
+        last = [...new Set(ips)]
+          .sort()
+          .map((ip) => ({ address: `${ip}:${String(options.port)}`, source: 'dns' as const }));
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? '';
         if (EMPTY_ANSWERS.has(code)) last = [];
-        else options.logger.warn({ err, name: options.name }, 'dns discovery failed; keeping the last answer');
+        else
+          options.logger.warn(
+            { err, name: options.name },
+            'dns discovery failed; keeping the last answer',
+          );
       }
       return last;
     },

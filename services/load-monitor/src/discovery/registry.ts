@@ -9,7 +9,12 @@ import type { Discovery, Target } from './target.js';
  * registration has been missing for `graceMs`, so that a Redis restart (which loses every registration
  * until the workers refresh them) does not empty the tier; a Redis outage keeps the last answer.
  */
-export function registryDiscovery(options: { redis: Redis; keys: RedisKeys; logger: Logger; graceMs: number }): Discovery {
+export function registryDiscovery(options: {
+  redis: Redis;
+  keys: RedisKeys;
+  logger: Logger;
+  graceMs: number;
+}): Discovery {
   let last: readonly Target[] = [];
   const seenAt = new Map<string, number>();
   return {
@@ -19,15 +24,24 @@ export function registryDiscovery(options: { redis: Redis; keys: RedisKeys; logg
         const found: string[] = [];
         let cursor = '0';
         do {
-          const [next, keys] = await options.redis.scan(cursor, 'MATCH', options.keys.registrationPattern, 'COUNT', 200);
+          const [next, keys] = await options.redis.scan(
+            cursor,
+            'MATCH',
+            options.keys.registrationPattern,
+            'COUNT',
+            200,
+          );
           cursor = next;
           found.push(...keys);
         } while (cursor !== '0');
         const values = found.length === 0 ? [] : await options.redis.mget(found);
         const now = Date.now();
-        for (const v of values) if (typeof v === 'string' && /^[^\s:]+:\d{1,5}$/.test(v)) seenAt.set(v, now);
+        for (const v of values)
+          if (typeof v === 'string' && /^[^\s:]+:\d{1,5}$/.test(v)) seenAt.set(v, now);
         for (const [address, at] of seenAt) if (now - at > options.graceMs) seenAt.delete(address);
-        last = [...seenAt.keys()].sort().map((address) => ({ address, source: 'registry' as const }));
+        last = [...seenAt.keys()]
+          .sort()
+          .map((address) => ({ address, source: 'registry' as const }));
       } catch (err) {
         options.logger.warn({ err }, 'registry discovery failed; keeping the last answer');
       }
@@ -56,7 +70,9 @@ export function registerWorker(options: RegisterWorkerOptions): () => Promise<vo
   const ttlMs = options.ttlMs ?? 3000;
   const key = options.keys.registration(options.workerId);
   const refresh = (): void => {
-    options.redis.set(key, options.address, 'PX', ttlMs).catch((err: unknown) => options.onError?.(err));
+    options.redis
+      .set(key, options.address, 'PX', ttlMs)
+      .catch((err: unknown) => options.onError?.(err));
   };
   refresh();
   const timer = setInterval(refresh, Math.max(10, Math.floor(ttlMs / 3)));

@@ -25,7 +25,10 @@ export function connectRedis(options: ConnectRedisOptions): Redis {
     connectTimeout: 1000,
     connectionName: options.connectionName,
     retryStrategy: (times: number) => {
-      const delay = Math.min(options.reconnectMaxMs, options.reconnectBaseMs * 2 ** Math.min(times - 1, 16));
+      const delay = Math.min(
+        options.reconnectMaxMs,
+        options.reconnectBaseMs * 2 ** Math.min(times - 1, 16),
+      );
       options.onReconnect?.(times, delay);
       return delay;
     },

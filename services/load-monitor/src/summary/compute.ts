@@ -39,7 +39,11 @@ export function computeSummary(polled: Iterable<PolledWorker>, ctx: SummaryConte
       capacity: r.capacity,
       queueCapacity: r.queueCapacity,
       polledAtMs: w.polledAtMs,
-      models: r.models.map((m) => ({ name: m.name, version: m.version, partitionIds: [...m.partitionIds] })),
+      models: r.models.map((m) => ({
+        name: m.name,
+        version: m.version,
+        partitionIds: [...m.partitionIds],
+      })),
     });
     if (r.ready) ready.push(w);
   }
@@ -48,14 +52,33 @@ export function computeSummary(polled: Iterable<PolledWorker>, ctx: SummaryConte
   let queueDepth = 0;
   let inFlight = 0;
   let capacity = 0;
-  const parts = new Map<string, { model: string; version: string; partitionId: string; queue: number; inFlight: number; serviceSum: number; n: number }>();
+  const parts = new Map<
+    string,
+    {
+      model: string;
+      version: string;
+      partitionId: string;
+      queue: number;
+      inFlight: number;
+      serviceSum: number;
+      n: number;
+    }
+  >();
   for (const w of ready) {
     queueDepth += w.report.queueDepth;
     inFlight += w.report.inFlight;
     capacity += w.report.capacity;
     for (const p of w.report.partitions) {
       const key = `${p.model}\u0000${p.version}\u0000${p.partitionId}`;
-      const acc = parts.get(key) ?? { model: p.model, version: p.version, partitionId: p.partitionId, queue: 0, inFlight: 0, serviceSum: 0, n: 0 };
+      const acc = parts.get(key) ?? {
+        model: p.model,
+        version: p.version,
+        partitionId: p.partitionId,
+        queue: 0,
+        inFlight: 0,
+        serviceSum: 0,
+        n: 0,
+      };
       acc.queue += p.queueDepth;
       acc.inFlight += p.inFlight;
       acc.serviceSum += p.ewmaServiceMs;
@@ -64,8 +87,16 @@ export function computeSummary(polled: Iterable<PolledWorker>, ctx: SummaryConte
     }
   }
   const services = [...parts.values()].filter((p) => p.serviceSum > 0);
-  const meanServiceMs = services.length === 0 ? 0 : services.reduce((s, p) => s + p.serviceSum / p.n, 0) / services.length;
-  const pooled = { queueDepth, inFlight, capacity: Math.max(1, capacity), serviceTimeMs: meanServiceMs };
+  const meanServiceMs =
+    services.length === 0
+      ? 0
+      : services.reduce((s, p) => s + p.serviceSum / p.n, 0) / services.length;
+  const pooled = {
+    queueDepth,
+    inFlight,
+    capacity: Math.max(1, capacity),
+    serviceTimeMs: meanServiceMs,
+  };
   const partitions: PartitionSummary[] = [...parts.values()]
     .map((p) => {
       const ewmaServiceMs = p.serviceSum / p.n;
@@ -80,7 +111,10 @@ export function computeSummary(polled: Iterable<PolledWorker>, ctx: SummaryConte
         workers: p.n,
       };
     })
-    .sort((a, b) => cmp(a.model, b.model) || cmp(a.version, b.version) || cmp(a.partitionId, b.partitionId));
+    .sort(
+      (a, b) =>
+        cmp(a.model, b.model) || cmp(a.version, b.version) || cmp(a.partitionId, b.partitionId),
+    );
   const cap = Math.max(1, capacity);
   return {
     schemaVersion: 1,
@@ -103,20 +137,36 @@ export function computeSummary(polled: Iterable<PolledWorker>, ctx: SummaryConte
  * readiness or address, any queue depth or in-flight count, or an expected cloud time by more than
  * `relTolerance` (default 10 %). Timestamps alone are not a change.
  */
-export function summaryChanged(prev: CloudSummary | undefined, next: CloudSummary, relTolerance = 0.1): boolean {
+export function summaryChanged(
+  prev: CloudSummary | undefined,
+  next: CloudSummary,
+  relTolerance = 0.1,
+): boolean {
   if (prev === undefined) return true;
-  if (prev.workers.length !== next.workers.length || prev.partitions.length !== next.partitions.length) return true;
+  if (
+    prev.workers.length !== next.workers.length ||
+    prev.partitions.length !== next.partitions.length
+  )
+    return true;
   for (let i = 0; i < next.workers.length; i++) {
     const a = prev.workers[i]!;
     const b = next.workers[i]!;
-    if (a.id !== b.id || a.address !== b.address || a.ready !== b.ready || a.queueDepth !== b.queueDepth || a.inFlight !== b.inFlight || a.capacity !== b.capacity) {
+    if (
+      a.id !== b.id ||
+      a.address !== b.address ||
+      a.ready !== b.ready ||
+      a.queueDepth !== b.queueDepth ||
+      a.inFlight !== b.inFlight ||
+      a.capacity !== b.capacity
+    ) {
       return true;
     }
   }
   for (let i = 0; i < next.partitions.length; i++) {
     const a = prev.partitions[i]!;
     const b = next.partitions[i]!;
-    if (a.model !== b.model || a.version !== b.version || a.partitionId !== b.partitionId) return true;
+    if (a.model !== b.model || a.version !== b.version || a.partitionId !== b.partitionId)
+      return true;
     const scale = Math.max(Math.abs(a.expectedCloudMs), Math.abs(b.expectedCloudMs), 1e-9);
     if (Math.abs(a.expectedCloudMs - b.expectedCloudMs) / scale > relTolerance) return true;
   }

@@ -13,11 +13,18 @@ export function parseCloudSummary(text: string): CloudSummary {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new MeshError(Code.DataLoss, 'cloud summary is not JSON', { type: 'bad_summary', cause: err });
+    throw new MeshError(Code.DataLoss, 'cloud summary is not JSON', {
+      type: 'bad_summary',
+      cause: err,
+    });
   }
   if (!checker.Check(value)) {
     const first = checker.Errors(value).First();
-    throw new MeshError(Code.DataLoss, `cloud summary field ${first?.path || '/'} ${first?.message ?? 'is invalid'}`, { type: 'bad_summary' });
+    throw new MeshError(
+      Code.DataLoss,
+      `cloud summary field ${first?.path || '/'} ${first?.message ?? 'is invalid'}`,
+      { type: 'bad_summary' },
+    );
   }
   return value;
 }

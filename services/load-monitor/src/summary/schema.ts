@@ -30,7 +30,13 @@ export const WorkerSummarySchema = Type.Object({
   /** When the monitor last polled it successfully, unix ms. */
   polledAtMs: Type.Number(),
   /** Models and partition ids it serves. */
-  models: Type.Array(Type.Object({ name: Type.String(), version: Type.String(), partitionIds: Type.Array(Type.String()) })),
+  models: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      version: Type.String(),
+      partitionIds: Type.Array(Type.String()),
+    }),
+  ),
 });
 
 /** The cloud-wide summary at `<prefix>cloud` and on the `<prefix>cloud:changed` channel. */

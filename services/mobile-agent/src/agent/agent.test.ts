@@ -20,7 +20,10 @@ async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-async function makeAgent(strategy: string, t: { after: (f: () => Promise<void>) => void }): Promise<MobileAgent> {
+async function makeAgent(
+  strategy: string,
+  t: { after: (f: () => Promise<void>) => void },
+): Promise<MobileAgent> {
   const config = compileAgentConfig({
     modelRepo: repoDir,
     gatewayUrl: await deadUrl(),
@@ -28,7 +31,12 @@ async function makeAgent(strategy: string, t: { after: (f: () => Promise<void>) 
     control: { requestTimeoutMs: 500, backoffInitialMs: 50, backoffMaxMs: 200 },
   });
   const runtime = await OnnxModelRuntime.open(repoDir);
-  const agent = new MobileAgent({ config, runtime, codec: createAgentCodec(runtime.model.codec), logger: pino({ level: 'silent' }) });
+  const agent = new MobileAgent({
+    config,
+    runtime,
+    codec: createAgentCodec(runtime.model.codec),
+    logger: pino({ level: 'silent' }),
+  });
   t.after(async () => {
     await agent.stop();
     await runtime.close();
@@ -79,32 +87,72 @@ test('bad strategy and bad images give clear errors; the local API maps them to 
         codec: createAgentCodec(runtime.model.codec),
         logger: pino({ level: 'silent' }),
       }),
-    (e: unknown) => e instanceof MeshError && /\/strategy "rb7" is not auto, cloud-only, mobile-only or a partition of fmnist-tiny \(rb1, rb3\)/.test(e.message),
+    (e: unknown) =>
+      e instanceof MeshError &&
+      /\/strategy "rb7" is not auto, cloud-only, mobile-only or a partition of fmnist-tiny \(rb1, rb3\)/.test(
+        e.message,
+      ),
   );
   const agent = await makeAgent('mobile-only', t);
   const app = createHttpApi(agent, { maxImageBytes: 4096 });
   t.after(() => app.close());
   const img = loadFmnistTest(1).images[0]!;
-  let res = await app.inject({ method: 'POST', url: '/v1/classify?topK=3', payload: Buffer.from(encodePnm(img)), headers: { 'content-type': 'image/x-portable-anymap' } });
+  let res = await app.inject({
+    method: 'POST',
+    url: '/v1/classify?topK=3',
+    payload: Buffer.from(encodePnm(img)),
+    headers: { 'content-type': 'image/x-portable-anymap' },
+  });
   assert.equal(res.statusCode, 200);
-  assert.equal((res.json<{ top: unknown[] }>()).top.length, 3);
+  assert.equal(res.json<{ top: unknown[] }>().top.length, 3);
   const wrong = encodePnm({ pixels: new Uint8Array(32 * 32), width: 32, height: 32, channels: 1 });
-  res = await app.inject({ method: 'POST', url: '/v1/classify', payload: Buffer.from(wrong), headers: { 'content-type': 'image/x-portable-anymap' } });
+  res = await app.inject({
+    method: 'POST',
+    url: '/v1/classify',
+    payload: Buffer.from(wrong),
+    headers: { 'content-type': 'image/x-portable-anymap' },
+  });
   assert.equal(res.statusCode, 400);
-  assert.match(res.json<{ message: string }>().message, /image is 32x32, the model fmnist-tiny takes 28x28/);
-  res = await app.inject({ method: 'POST', url: '/v1/classify', payload: Buffer.from('not an image'), headers: { 'content-type': 'image/jpeg' } });
+  assert.match(
+    res.json<{ message: string }>().message,
+    /image is 32x32, the model fmnist-tiny takes 28x28/,
+  );
+  res = await app.inject({
+    method: 'POST',
+    url: '/v1/classify',
+    payload: Buffer.from('not an image'),
+    headers: { 'content-type': 'image/jpeg' },
+  });
   assert.equal(res.statusCode, 400);
   assert.equal(res.json<{ type: string }>().type, 'image_bad_input');
-  res = await app.inject({ method: 'POST', url: '/v1/classify', payload: Buffer.alloc(5000, 1), headers: { 'content-type': 'image/jpeg' } });
+  res = await app.inject({
+    method: 'POST',
+    url: '/v1/classify',
+    payload: Buffer.alloc(5000, 1),
+    headers: { 'content-type': 'image/jpeg' },
+  });
   assert.equal(res.statusCode, 400);
   assert.equal(res.json<{ type: string }>().type, 'image_too_large');
-  res = await app.inject({ method: 'POST', url: '/v1/classify', payload: '{}', headers: { 'content-type': 'application/json' } });
+  res = await app.inject({
+    method: 'POST',
+    url: '/v1/classify',
+    payload: '{}',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(res.statusCode, 400);
   assert.equal(res.json<{ type: string }>().type, 'image_missing');
-  res = await app.inject({ method: 'POST', url: '/v1/classify?topK=0', payload: Buffer.from(encodePnm(img)), headers: { 'content-type': 'image/x-portable-anymap' } });
+  res = await app.inject({
+    method: 'POST',
+    url: '/v1/classify?topK=0',
+    payload: Buffer.from(encodePnm(img)),
+    headers: { 'content-type': 'image/x-portable-anymap' },
+  });
   assert.match(res.json<{ message: string }>().message, /topK must be an integer/);
   res = await app.inject({ method: 'GET', url: '/metrics' });
-  assert.match(res.body, /bottlenet_agent_requests_total\{candidate="mobile",answered_by="mobile"\} 1/);
+  assert.match(
+    res.body,
+    /bottlenet_agent_requests_total\{candidate="mobile",answered_by="mobile"\} 1/,
+  );
   res = await app.inject({ method: 'GET', url: '/v1/plan' });
   assert.equal(res.json<{ candidate: string }>().candidate, 'mobile');
 });

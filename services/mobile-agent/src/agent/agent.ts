@@ -55,10 +55,19 @@ export class MobileAgent extends EventEmitter {
     const c = deps.config;
     this.deviceLink = new DeviceLink(c);
     this.power = new DevicePower(c);
-    this.client = new GatewayClient({ baseUrl: c.gatewayUrl, token: c.apiToken, link: this.deviceLink.emulator });
+    this.client = new GatewayClient({
+      baseUrl: c.gatewayUrl,
+      token: c.apiToken,
+      link: this.deviceLink.emulator,
+    });
     this.measurements = new Measurements(c.control.ewmaAlpha);
     const pinned = c.strategy === 'auto' ? undefined : normaliseId(c.strategy);
-    if (pinned !== undefined && pinned !== CLOUD_ONLY_ID && pinned !== MOBILE_ONLY_ID && !deps.runtime.model.partitions.some((p) => p.id === pinned)) {
+    if (
+      pinned !== undefined &&
+      pinned !== CLOUD_ONLY_ID &&
+      pinned !== MOBILE_ONLY_ID &&
+      !deps.runtime.model.partitions.some((p) => p.id === pinned)
+    ) {
       badStrategy(c.strategy, deps.runtime);
     }
     this.controller = new SwitchingController({
@@ -105,7 +114,13 @@ export class MobileAgent extends EventEmitter {
 
   /** Measures every candidate's device time, asks for a first plan, and starts the planning loop. */
   async start(samples: readonly ImageInput[] = []): Promise<void> {
-    for (const [id, p] of await calibrate(this.deps.runtime, this.deps.codec, samples, this.deps.logger)) this.measurements.profiles.set(id, p);
+    for (const [id, p] of await calibrate(
+      this.deps.runtime,
+      this.deps.codec,
+      samples,
+      this.deps.logger,
+    ))
+      this.measurements.profiles.set(id, p);
     if (this.deps.config.strategy === 'auto') {
       await this.replan('startup');
       this.controller.acquire();
@@ -123,9 +138,13 @@ export class MobileAgent extends EventEmitter {
     const [c, h, w] = this.model.inputShape;
     const img = this.deps.codec.decodeImage(bytes, c === 1 ? 1 : 3);
     if (img.width !== w || img.height !== h) {
-      throw new MeshError(Code.InvalidArgument, `image is ${img.width}x${img.height}, the model ${this.model.name} takes ${w}x${h}`, {
-        type: 'image_wrong_size',
-      });
+      throw new MeshError(
+        Code.InvalidArgument,
+        `image is ${img.width}x${img.height}, the model ${this.model.name} takes ${w}x${h}`,
+        {
+          type: 'image_wrong_size',
+        },
+      );
     }
     return img;
   }
@@ -136,13 +155,19 @@ export class MobileAgent extends EventEmitter {
     const requestId = options.requestId ?? randomUUID();
     const k = options.topK ?? 5;
     // `force` runs one request on a given candidate without touching the controller (benchmarks, comparisons)
-    const candidate = options.force !== undefined ? normaliseId(options.force) : this.controller.acquire();
+    const candidate =
+      options.force !== undefined ? normaliseId(options.force) : this.controller.acquire();
     this.lastImage = image;
     const o = await this.pipeline.run(candidate, image, requestId, k);
     const latencyMs = performance.now() - t0;
     const mobileMs = latencyMs - o.networkMs;
     const overheadMs = Math.max(0, latencyMs - o.sessionMs - o.networkMs);
-    const energyMj = this.power.energyMj(this.deviceLink.current(), mobileMs, o.bytesSent, o.networkMs > 0);
+    const energyMj = this.power.energyMj(
+      this.deviceLink.current(),
+      mobileMs,
+      o.bytesSent,
+      o.networkMs > 0,
+    );
     const result: ClassifyResult = {
       requestId,
       top: o.top,
@@ -163,15 +188,24 @@ export class MobileAgent extends EventEmitter {
   }
 
   private record(r: ClassifyResult): void {
-    this.measurements.observeResult(r, this.deps.config.control.measureMobileLoad ? this.load.utilisation : 0);
+    this.measurements.observeResult(
+      r,
+      this.deps.config.control.measureMobileLoad ? this.load.utilisation : 0,
+    );
     const m = this.metrics.candidate(r.candidate);
     m.answered[r.answeredBy].inc();
     m.latency.observe(r.latencyMs / 1000);
     if (r.answeredBy !== 'fallback') this.metrics.overhead.observe(r.overheadMs / 1000);
     m.uploadBytes.inc(r.bytesSent);
     m.energy.inc(r.energyMj);
-    const predicted = this.planning.lastSelection?.predictions.find((p) => p.id === r.candidate)?.latencyMs;
-    if (r.answeredBy === 'cloud' && predicted !== undefined && r.latencyMs > this.deps.config.control.slowFactor * predicted + 5) {
+    const predicted = this.planning.lastSelection?.predictions.find(
+      (p) => p.id === r.candidate,
+    )?.latencyMs;
+    if (
+      r.answeredBy === 'cloud' &&
+      predicted !== undefined &&
+      r.latencyMs > this.deps.config.control.slowFactor * predicted + 5
+    ) {
       this.trigger('slow request');
     }
     this.emit('result', r);
@@ -205,7 +239,10 @@ export class MobileAgent extends EventEmitter {
       lastDecision: this.controller.lastDecision,
       switches: this.controller.switchCount,
       gatewayReachable: this.planning.gatewayReachable,
-      link: link.profile === undefined ? undefined : { ...link.profile, emulated: link.emulator !== undefined },
+      link:
+        link.profile === undefined
+          ? undefined
+          : { ...link.profile, emulated: link.emulator !== undefined },
       uplink: link.estimator.snapshot(),
       cloudPathMs: this.measurements.pathMs,
       mobileUtilisation: this.load.utilisation,

@@ -18,7 +18,12 @@ export async function calibrate(
 ): Promise<Map<string, CandidateProfile>> {
   const model = runtime.model;
   const [c, h, w] = model.inputShape;
-  const blank: ImageInput = { pixels: new Uint8Array(c * h * w).fill(128), width: w, height: h, channels: c === 1 ? 1 : 3 };
+  const blank: ImageInput = {
+    pixels: new Uint8Array(c * h * w).fill(128),
+    width: w,
+    height: h,
+    channels: c === 1 ? 1 : 3,
+  };
   const imgs: readonly ImageInput[] = samples.length > 0 ? samples.slice(0, 3) : [blank];
   const fastest = async (f: (img: ImageInput) => Promise<unknown>): Promise<number> => {
     for (let i = 0; i < 2; i++) await f(imgs[0]!); // warm-up: first runs allocate and are slow
@@ -41,10 +46,20 @@ export async function calibrate(
     jpegBytes = codec.encodeImage(img, 90).length;
     return Promise.resolve();
   });
-  profiles.set(CLOUD_ONLY_ID, { mobileMs: jpegMs, bytes: samples.length > 0 ? jpegBytes : c * h * w * 0.25, cloudMs: fullMs });
+  profiles.set(CLOUD_ONLY_ID, {
+    mobileMs: jpegMs,
+    bytes: samples.length > 0 ? jpegBytes : c * h * w * 0.25,
+    cloudMs: fullMs,
+  });
   for (const p of model.partitions) {
-    const ms = await fastest(async (img) => codec.encodeFeatures(await runtime.runHead(p.id, runtime.normalise(img, x)), p.featureShape));
-    profiles.set(p.id, { mobileMs: ms, bytes: p.meanBytes, cloudMs: fullMs * tailShare(model, p.id) });
+    const ms = await fastest(async (img) =>
+      codec.encodeFeatures(await runtime.runHead(p.id, runtime.normalise(img, x)), p.featureShape),
+    );
+    profiles.set(p.id, {
+      mobileMs: ms,
+      bytes: p.meanBytes,
+      cloudMs: fullMs * tailShare(model, p.id),
+    });
   }
   logger.info({ profiles: Object.fromEntries(profiles) }, 'calibrated candidate device times');
   return profiles;

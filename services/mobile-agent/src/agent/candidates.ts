@@ -16,10 +16,19 @@ export interface CandidateProfile {
  * Cloud-only, every partition, and mobile-only as planner candidates, ordered from the cloud to the
  * device. `order` is the residual block (0 cloud-only, last block + 1 mobile-only).
  */
-export function buildCandidates(model: ModelView, profiles: ReadonlyMap<string, CandidateProfile>, powerMw: number): Candidate[] {
+export function buildCandidates(
+  model: ModelView,
+  profiles: ReadonlyMap<string, CandidateProfile>,
+  powerMw: number,
+): Candidate[] {
   const out: Candidate[] = [];
   const lastBlock = Math.max(0, ...model.partitions.map((p) => p.block));
-  const add = (id: string, kind: Candidate['kind'], order: number, accuracy: number | undefined): void => {
+  const add = (
+    id: string,
+    kind: Candidate['kind'],
+    order: number,
+    accuracy: number | undefined,
+  ): void => {
     const p = profiles.get(id);
     if (p === undefined) return;
     out.push({
@@ -42,7 +51,8 @@ export function buildCandidates(model: ModelView, profiles: ReadonlyMap<string, 
 /** Idle cloud time of a tail by its share of the full network's FLOPs (the device's full time as the yardstick). */
 export function tailShare(model: ModelView, partitionId: string): number {
   const p = model.partitions.find((x) => x.id === partitionId);
-  if (p?.tailFlops !== undefined && model.fullFlops !== undefined && model.fullFlops > 0) return Math.min(1, p.tailFlops / model.fullFlops);
+  if (p?.tailFlops !== undefined && model.fullFlops !== undefined && model.fullFlops > 0)
+    return Math.min(1, p.tailFlops / model.fullFlops);
   const blocks = Math.max(1, ...model.partitions.map((x) => x.block)) + 1;
   return p === undefined ? 1 : 1 - p.block / blocks;
 }

@@ -1,6 +1,12 @@
 import type { Uplink } from '@bottlenet/planner';
 import type { CompiledAgentConfig } from '../config/index.js';
-import { LINK_PRESETS, LinkEmulator, UplinkEstimator, resolveLinkProfile, type LinkProfile } from '../link/index.js';
+import {
+  LINK_PRESETS,
+  LinkEmulator,
+  UplinkEstimator,
+  resolveLinkProfile,
+  type LinkProfile,
+} from '../link/index.js';
 
 /**
  * The device's uplink as the agent knows it: the configured profile (emulated in-process or not) and
@@ -14,7 +20,10 @@ export class DeviceLink {
 
   constructor(config: CompiledAgentConfig) {
     this.profile = resolveLinkProfile(config.link);
-    this.emulator = this.profile !== undefined && config.link.emulate ? new LinkEmulator(this.profile.bandwidthMbps, this.profile.rttMs) : undefined;
+    this.emulator =
+      this.profile !== undefined && config.link.emulate
+        ? new LinkEmulator(this.profile.bandwidthMbps, this.profile.rttMs)
+        : undefined;
     this.estimator = new UplinkEstimator(config.control.ewmaAlpha, this.profile);
   }
 
@@ -22,9 +31,18 @@ export class DeviceLink {
   current(): Uplink {
     if (this.emulator !== undefined && this.cached !== undefined) return this.cached; // fixed while emulated
     const base = this.profile ?? { ...LINK_PRESETS.wifi, name: 'measured' };
-    const bw = this.emulator !== undefined ? base.bandwidthMbps : (this.estimator.bandwidthMbps ?? base.bandwidthMbps);
+    const bw =
+      this.emulator !== undefined
+        ? base.bandwidthMbps
+        : (this.estimator.bandwidthMbps ?? base.bandwidthMbps);
     const rtt = this.emulator !== undefined ? base.rttMs : (this.estimator.rttMs ?? base.rttMs);
-    const u: Uplink = { name: base.name, bandwidthMbps: bw, rttMs: rtt, alphaMwPerMbps: base.alphaU, betaMw: base.beta };
+    const u: Uplink = {
+      name: base.name,
+      bandwidthMbps: bw,
+      rttMs: rtt,
+      alphaMwPerMbps: base.alphaU,
+      betaMw: base.beta,
+    };
     if (this.emulator !== undefined) this.cached = u;
     return u;
   }

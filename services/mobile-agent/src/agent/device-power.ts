@@ -19,7 +19,9 @@ export class DevicePower {
   }
 
   get source(): string {
-    return this.rails.available ? `sysfs:${this.rails.railNames.join('+')}` : `profile:${this.config.energy.profile}`;
+    return this.rails.available
+      ? `sysfs:${this.rails.railNames.join('+')}`
+      : `profile:${this.config.energy.profile}`;
   }
 
   /** Re-reads the rails (planning rounds). */
@@ -32,6 +34,12 @@ export class DevicePower {
     const transfer = sent ? (bytes * 8) / (link.bandwidthMbps * 1000) : 0;
     const rtt = sent ? link.rttMs : 0;
     const pm = this.rails.available ? (this.rails.readMw() ?? this.pm) : this.pm;
-    return (mobileMs * pm + transfer * uploadPowerMw({ alphaU: link.alphaMwPerMbps, beta: link.betaMw }, link.bandwidthMbps) + rtt * link.betaMw) / 1000;
+    return (
+      (mobileMs * pm +
+        transfer *
+          uploadPowerMw({ alphaU: link.alphaMwPerMbps, beta: link.betaMw }, link.bandwidthMbps) +
+        rtt * link.betaMw) /
+      1000
+    );
   }
 }

@@ -18,7 +18,10 @@ export class FaultHandler {
   cloudFailed(err: unknown, requestId: string, candidate: string): string {
     const e = MeshError.from(err);
     const reason = e.type ?? codeName(e);
-    this.logger.warn({ requestId, candidate, err: e.message }, 'cloud request failed; answering with mobile-only');
+    this.logger.warn(
+      { requestId, candidate, err: e.message },
+      'cloud request failed; answering with mobile-only',
+    );
     this.metrics.fallbacks.inc({ reason });
     this.replan('failed request');
     return reason;

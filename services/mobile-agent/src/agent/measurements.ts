@@ -20,7 +20,14 @@ export class Measurements {
   readonly profiles = new Map<string, CandidateProfile>();
   /** Emulated links only: EWMA of the cloud-side path time outside the worker (gateway, gRPC), ms. */
   pathMs: number | undefined;
-  readonly counts: RequestCounts = { requests: 0, cloud: 0, mobile: 0, fallback: 0, bytes: 0, energyMj: 0 };
+  readonly counts: RequestCounts = {
+    requests: 0,
+    cloud: 0,
+    mobile: 0,
+    fallback: 0,
+    bytes: 0,
+    energyMj: 0,
+  };
 
   constructor(private readonly alpha: number) {}
 

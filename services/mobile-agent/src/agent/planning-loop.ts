@@ -6,7 +6,12 @@ import { MOBILE_ONLY_ID, Objective, type CloudView, type PlanReply } from '@bott
 import type { CompiledAgentConfig } from '../config/index.js';
 import type { GatewayClient } from '../client/index.js';
 import type { AgentMetrics } from '../api/metrics.js';
-import { Backoff, type Decision, type MobileLoadMeter, type SwitchingController } from '../control/index.js';
+import {
+  Backoff,
+  type Decision,
+  type MobileLoadMeter,
+  type SwitchingController,
+} from '../control/index.js';
 import type { ImageInput, ModelView } from '../runtime/types.js';
 import { buildCandidates } from './candidates.js';
 import type { DeviceLink } from './device-link.js';
@@ -51,7 +56,10 @@ export class PlanningLoop {
   private probing = false;
 
   constructor(private readonly deps: PlanningLoopDeps) {
-    this.backoff = new Backoff(deps.config.control.backoffInitialMs, deps.config.control.backoffMaxMs);
+    this.backoff = new Backoff(
+      deps.config.control.backoffInitialMs,
+      deps.config.control.backoffMaxMs,
+    );
   }
 
   async stop(): Promise<void> {
@@ -63,7 +71,8 @@ export class PlanningLoop {
   /** Asks for a re-plan soon (debounced), e.g. after a slow or failed request. */
   trigger(reason: string): void {
     const now = performance.now();
-    if (this.deps.config.strategy !== 'auto' || this.stopped || now - this.lastTriggeredAt < 250) return;
+    if (this.deps.config.strategy !== 'auto' || this.stopped || now - this.lastTriggeredAt < 250)
+      return;
     this.lastTriggeredAt = now;
     void this.replan(reason);
   }
@@ -84,7 +93,10 @@ export class PlanningLoop {
     this.deps.power.refresh();
     let nextMs = cfg.control.planIntervalMs;
     try {
-      const r = await this.deps.client.plan(this.planRequest(mobileLoad), Math.min(cfg.control.requestTimeoutMs, 2000));
+      const r = await this.deps.client.plan(
+        this.planRequest(mobileLoad),
+        Math.min(cfg.control.requestTimeoutMs, 2000),
+      );
       this.deps.link.observePlan(r.totalMs);
       this.cloud = r.value.cloud;
       this.gatewayReachable = true;
@@ -96,7 +108,10 @@ export class PlanningLoop {
       this.gatewayReachable = false;
       nextMs = this.backoff.fail();
       metrics.plans.inc({ reason, result: 'gateway_unreachable' });
-      this.deps.logger.warn({ err: e.message, retryInMs: Math.round(nextMs) }, 'gateway unreachable; keeping the last choice');
+      this.deps.logger.warn(
+        { err: e.message, retryInMs: Math.round(nextMs) },
+        'gateway unreachable; keeping the last choice',
+      );
     }
     metrics.gatewayUp.set(this.gatewayReachable ? 1 : 0);
     metrics.mobileLoad.set(mobileLoad);
@@ -112,33 +127,49 @@ export class PlanningLoop {
   private decide(reason: string, mobileLoad: number, reply: PlanReply): void {
     const { measurements, controller, metrics } = this.deps;
     const cloudMsOverride: Record<string, number> = {};
-    for (const p of reply.cloud?.partitions ?? []) if (p.expectedCloudMs > 0) cloudMsOverride[p.partitionId] = p.expectedCloudMs;
+    for (const p of reply.cloud?.partitions ?? [])
+      if (p.expectedCloudMs > 0) cloudMsOverride[p.partitionId] = p.expectedCloudMs;
     const pathMs = measurements.pathMs;
     if (pathMs !== undefined) {
-      for (const [id, p] of measurements.profiles) if (id !== MOBILE_ONLY_ID) cloudMsOverride[id] = (cloudMsOverride[id] ?? p.cloudMs) + pathMs;
+      for (const [id, p] of measurements.profiles)
+        if (id !== MOBILE_ONLY_ID)
+          cloudMsOverride[id] = (cloudMsOverride[id] ?? p.cloudMs) + pathMs;
     }
-    const cloudAvailable = reply.cloud === undefined || reply.cloud.stale || reply.cloud.healthyWorkers > 0;
+    const cloudAvailable =
+      reply.cloud === undefined || reply.cloud.stale || reply.cloud.healthyWorkers > 0;
     const selection = selectPartition({
-      candidates: buildCandidates(this.deps.model, measurements.profiles, this.deps.power.computeMw),
+      candidates: buildCandidates(
+        this.deps.model,
+        measurements.profiles,
+        this.deps.power.computeMw,
+      ),
       uplink: this.deps.link.current(),
       objective: this.deps.config.objective,
       mobileLoad: { utilisation: mobileLoad },
       cloudAvailable,
       cloudMsOverride,
-      minAccuracy: Math.max(0, this.deps.model.baselineAccuracy - this.deps.config.control.maxAccuracyLossPts / 100),
+      minAccuracy: Math.max(
+        0,
+        this.deps.model.baselineAccuracy - this.deps.config.control.maxAccuracyLossPts / 100,
+      ),
     });
     this.lastSelection = selection;
-    const value = (p: { latencyMs: number; energyMj: number }): number => (selection.objective === 'latency' ? p.latencyMs : p.energyMj);
+    const value = (p: { latencyMs: number; energyMj: number }): number =>
+      selection.objective === 'latency' ? p.latencyMs : p.energyMj;
     const ranked = [...selection.predictions].sort((a, b) => value(a) - value(b));
     const before = controller.currentCandidate;
     const d: Decision = controller.propose(ranked, reason);
     this.deps.onDecision(d, selection, reply.cloud);
-    if (d.next === MOBILE_ONLY_ID && cloudAvailable) this.probe(ranked.find((p) => p.id !== MOBILE_ONLY_ID)?.id);
+    if (d.next === MOBILE_ONLY_ID && cloudAvailable)
+      this.probe(ranked.find((p) => p.id !== MOBILE_ONLY_ID)?.id);
     if (d.next !== before) {
       metrics.switches.inc();
       metrics.current.reset();
       metrics.current.set({ candidate: d.next }, 1);
-      this.deps.logger.info({ from: before, to: d.next, why: d.why, reason }, 'switching candidate');
+      this.deps.logger.info(
+        { from: before, to: d.next, why: d.why, reason },
+        'switching candidate',
+      );
       this.deps.onSwitch({ from: before, to: d.next, why: d.why, reason });
     }
   }
@@ -184,9 +215,16 @@ export class PlanningLoop {
       },
       mobile: {
         load: mobileLoad,
-        profiles: [...this.deps.measurements.profiles].map(([id, p]) => ({ candidateId: id, mobileMs: p.mobileMs, powerMw: computeMw })),
+        profiles: [...this.deps.measurements.profiles].map(([id, p]) => ({
+          candidateId: id,
+          mobileMs: p.mobileMs,
+          powerMw: computeMw,
+        })),
       },
-      objective: this.deps.config.objective === 'latency' ? Objective.OBJECTIVE_LATENCY : Objective.OBJECTIVE_ENERGY,
+      objective:
+        this.deps.config.objective === 'latency'
+          ? Objective.OBJECTIVE_LATENCY
+          : Objective.OBJECTIVE_ENERGY,
       currentCandidateId: this.deps.controller.currentCandidate,
     };
   }

@@ -57,7 +57,12 @@ export class RequestPipeline {
   }
 
   /** Classifies `image` on `candidate`; never fails for a cloud reason (the fallback answers). */
-  async run(candidate: string, image: ImageInput, requestId: string, k: number): Promise<RequestOutcome> {
+  async run(
+    candidate: string,
+    image: ImageInput,
+    requestId: string,
+    k: number,
+  ): Promise<RequestOutcome> {
     const x = this.take();
     try {
       // cloud-only sends the image itself: it is normalised only when the fallback needs it
@@ -67,12 +72,28 @@ export class RequestPipeline {
         const s = performance.now();
         const logits = await this.deps.runtime.runFull(x);
         const sessionMs = performance.now() - s;
-        return { top: topK(logits, this.model.classes, k), answeredBy: 'mobile', fallbackReason: undefined, sessionMs, networkMs: 0, serverMs: 0, bytesSent: 0 };
+        return {
+          top: topK(logits, this.model.classes, k),
+          answeredBy: 'mobile',
+          fallbackReason: undefined,
+          sessionMs,
+          networkMs: 0,
+          serverMs: 0,
+          bytesSent: 0,
+        };
       }
       let sessionMs = 0;
       try {
         const r = await this.sendCloud(candidate, image, requestId, k, x);
-        return { top: r.top, answeredBy: 'cloud', fallbackReason: undefined, sessionMs: r.sessionMs, networkMs: r.networkMs, serverMs: r.serverMs, bytesSent: r.bytes };
+        return {
+          top: r.top,
+          answeredBy: 'cloud',
+          fallbackReason: undefined,
+          sessionMs: r.sessionMs,
+          networkMs: r.networkMs,
+          serverMs: r.serverMs,
+          bytesSent: r.bytes,
+        };
       } catch (err) {
         const fallbackReason = this.deps.faults.cloudFailed(err, requestId, candidate);
         if (!normalised) {
@@ -82,7 +103,15 @@ export class RequestPipeline {
         const s = performance.now();
         const logits = await this.deps.runtime.runFull(x);
         sessionMs += performance.now() - s;
-        return { top: topK(logits, this.model.classes, k), answeredBy: 'fallback', fallbackReason, sessionMs, networkMs: 0, serverMs: 0, bytesSent: 0 };
+        return {
+          top: topK(logits, this.model.classes, k),
+          answeredBy: 'fallback',
+          fallbackReason,
+          sessionMs,
+          networkMs: 0,
+          serverMs: 0,
+          bytesSent: 0,
+        };
       }
     } finally {
       this.give(x);
@@ -93,32 +122,52 @@ export class RequestPipeline {
    * Runs the device part of a cloud candidate and sends it (`input`: the normalised image, when the
    * caller has it); updates the uplink, path and byte estimates.
    */
-  async sendCloud(candidate: string, image: ImageInput, requestId: string, k: number, input?: Float32Array): Promise<CloudOutcome> {
+  async sendCloud(
+    candidate: string,
+    image: ImageInput,
+    requestId: string,
+    k: number,
+    input?: Float32Array,
+  ): Promise<CloudOutcome> {
     let payload: InferCall['payload'];
     let sessionMs = 0;
     if (candidate === CLOUD_ONLY_ID) {
       payload = { $case: 'inputImage', inputImage: this.deps.codec.encodeImage(image, 90) };
     } else {
       const part = this.partitions.get(candidate);
-      if (part === undefined) throw new MeshError(Code.NotFound, `no partition "${candidate}" in ${this.model.name}`, { type: 'partition_unknown' });
+      if (part === undefined)
+        throw new MeshError(Code.NotFound, `no partition "${candidate}" in ${this.model.name}`, {
+          type: 'partition_unknown',
+        });
       const x = input ?? this.take();
       try {
         if (input === undefined) this.deps.runtime.normalise(image, x);
         const s = performance.now();
         const features = await this.deps.runtime.runHead(candidate, x);
         sessionMs = performance.now() - s;
-        payload = { $case: 'featureFrame', featureFrame: this.deps.codec.encodeFeatures(features, part.featureShape) };
+        payload = {
+          $case: 'featureFrame',
+          featureFrame: this.deps.codec.encodeFeatures(features, part.featureShape),
+        };
       } finally {
         if (input === undefined) this.give(x);
       }
     }
     const timeoutMs = this.deps.requestTimeoutMs;
-    const r = await this.deps.client.infer(this.model, { partitionId: candidate, payload, timeoutMs, requestId, topK: k }, timeoutMs);
+    const r = await this.deps.client.infer(
+      this.model,
+      { partitionId: candidate, payload, timeoutMs, requestId, topK: k },
+      timeoutMs,
+    );
     const networkMs = r.totalMs;
     const serverMs = (r.value.timings?.totalUs ?? 0) / 1000;
     this.deps.measurements.observePath(this.deps.link.observeInfer(r.bytes, networkMs, serverMs));
     this.deps.measurements.observeBytes(candidate, r.bytes);
-    const top = r.value.topK.map((sc) => ({ classIndex: sc.classIndex, label: sc.label, score: sc.score }));
+    const top = r.value.topK.map((sc) => ({
+      classIndex: sc.classIndex,
+      label: sc.label,
+      score: sc.score,
+    }));
     return { top, networkMs, serverMs, sessionMs, bytes: r.bytes };
   }
 

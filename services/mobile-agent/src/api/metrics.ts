@@ -98,9 +98,14 @@ export class AgentMetrics {
   candidate(candidate: string): CandidateSeries {
     let s = this.series.get(candidate);
     if (s === undefined) {
-      const answered = (by: string): { inc(): void } => this.requests.labels({ candidate, answered_by: by });
+      const answered = (by: string): { inc(): void } =>
+        this.requests.labels({ candidate, answered_by: by });
       s = {
-        answered: { cloud: answered('cloud'), mobile: answered('mobile'), fallback: answered('fallback') },
+        answered: {
+          cloud: answered('cloud'),
+          mobile: answered('mobile'),
+          fallback: answered('fallback'),
+        },
         latency: this.latency.labels({ candidate }),
         uploadBytes: this.uploadBytes.labels({ candidate }),
         energy: this.energy.labels({ candidate }),

@@ -57,7 +57,11 @@ export class Deadlines {
     for (const e of this.pending) {
       if (e.at <= now + 0.5) {
         this.pending.delete(e);
-        e.controller.abort(new MeshError(Code.DeadlineExceeded, `${e.what} did not answer within ${e.ms} ms`, { type: 'timeout' }));
+        e.controller.abort(
+          new MeshError(Code.DeadlineExceeded, `${e.what} did not answer within ${e.ms} ms`, {
+            type: 'timeout',
+          }),
+        );
       } else if (e.at < next) {
         next = e.at;
       }

@@ -38,18 +38,29 @@ export class GatewayClient {
   private readonly pool: Pool;
   private readonly prefix: string;
   private readonly deadlines = new Deadlines();
-  private readonly headers: { readonly json: Record<string, string>; readonly proto: Record<string, string> };
+  private readonly headers: {
+    readonly json: Record<string, string>;
+    readonly proto: Record<string, string>;
+  };
   /** One encoder per model view (the agent has one); keyed by identity, no key string per call. */
-  private readonly encoders = new WeakMap<{ readonly name: string; readonly version: string }, InferRequestEncoder>();
+  private readonly encoders = new WeakMap<
+    { readonly name: string; readonly version: string },
+    InferRequestEncoder
+  >();
 
   constructor(private readonly opts: GatewayClientOptions) {
     const url = new URL(opts.baseUrl);
     this.prefix = url.pathname.replace(/\/+$/, '');
     this.pool = new Pool(url.origin, { connections: opts.connections ?? 8, pipelining: 1 });
-    const auth: Record<string, string> = opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` };
+    const auth: Record<string, string> =
+      opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` };
     this.headers = {
       json: { 'content-type': 'application/json', accept: 'application/json', ...auth },
-      proto: { 'content-type': 'application/x-protobuf', accept: 'application/x-protobuf', ...auth },
+      proto: {
+        'content-type': 'application/x-protobuf',
+        accept: 'application/x-protobuf',
+        ...auth,
+      },
     };
   }
 
@@ -60,9 +71,14 @@ export class GatewayClient {
     return { value: PlanReply.fromJSON(json), bytes: r.bytes, totalMs: r.totalMs };
   }
 
-  async infer(model: { name: string; version: string }, req: InferCall, timeoutMs: number): Promise<Timed<InferReply>> {
+  async infer(
+    model: { name: string; version: string },
+    req: InferCall,
+    timeoutMs: number,
+  ): Promise<Timed<InferReply>> {
     let enc = this.encoders.get(model);
-    if (enc === undefined) this.encoders.set(model, (enc = new InferRequestEncoder(model.name, model.version)));
+    if (enc === undefined)
+      this.encoders.set(model, (enc = new InferRequestEncoder(model.name, model.version)));
     const body = enc.encode(req);
     const r = await this.call('/v1/infer', body, this.headers.proto, timeoutMs);
     return { value: InferReply.decode(r.value), bytes: r.bytes, totalMs: r.totalMs };
@@ -73,13 +89,24 @@ export class GatewayClient {
     return this.pool.close();
   }
 
-  private async call(path: string, body: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<Timed<Buffer>> {
+  private async call(
+    path: string,
+    body: Buffer,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<Timed<Buffer>> {
     const deadline = this.deadlines.start(timeoutMs, `gateway ${path}`);
     const signal = deadline.signal;
     const t0 = performance.now();
     try {
       if (this.opts.link !== undefined) await this.opts.link.uplink(body.length, signal);
-      const res = await this.pool.request({ path: this.prefix + path, method: 'POST', body, headers, signal });
+      const res = await this.pool.request({
+        path: this.prefix + path,
+        method: 'POST',
+        body,
+        headers,
+        signal,
+      });
       const buf = Buffer.from(await res.body.arrayBuffer());
       if (this.opts.link !== undefined) await this.opts.link.downlink(signal);
       if (res.statusCode < 200 || res.statusCode >= 300) {
@@ -97,14 +124,28 @@ export class GatewayClient {
 function normalise(err: unknown, path: string, timeoutMs: number): MeshError {
   if (err instanceof MeshError) return err;
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return new MeshError(Code.DeadlineExceeded, `gateway ${path} did not answer within ${timeoutMs} ms`, { cause: err, type: 'timeout' });
+    return new MeshError(
+      Code.DeadlineExceeded,
+      `gateway ${path} did not answer within ${timeoutMs} ms`,
+      { cause: err, type: 'timeout' },
+    );
   }
-  const inner = fromNodeError(err) ?? (err instanceof Error && err.cause !== undefined ? fromNodeError(err.cause) : undefined);
-  if (inner !== undefined) return new MeshError(inner.code, `gateway ${path}: ${inner.rawMessage}`, { cause: err, type: inner.type });
-  return new MeshError(Code.Unavailable, `gateway ${path}: ${err instanceof Error ? err.message : String(err)}`, {
-    cause: err,
-    type: 'gateway_unreachable',
-  });
+  const inner =
+    fromNodeError(err) ??
+    (err instanceof Error && err.cause !== undefined ? fromNodeError(err.cause) : undefined);
+  if (inner !== undefined)
+    return new MeshError(inner.code, `gateway ${path}: ${inner.rawMessage}`, {
+      cause: err,
+      type: inner.type,
+    });
+  return new MeshError(
+    Code.Unavailable,
+    `gateway ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    {
+      cause: err,
+      type: 'gateway_unreachable',
+    },
+  );
 }
 
 const httpToCode: Record<number, Code> = {
@@ -120,14 +161,27 @@ const httpToCode: Record<number, Code> = {
 };
 
 /** The gateway's error body: `{code, message, type}` JSON (code a gRPC number or name), or anything else. */
-function errorFromReply(path: string, status: number, contentType: string, body: Buffer): MeshError {
+function errorFromReply(
+  path: string,
+  status: number,
+  contentType: string,
+  body: Buffer,
+): MeshError {
   let code = httpToCode[status] ?? (status >= 500 ? Code.Unavailable : Code.Unknown);
   let message = `HTTP ${status}`;
   let type: string | undefined;
   if (contentType.includes('json')) {
     try {
-      const j = JSON.parse(body.toString('utf8')) as { code?: unknown; message?: unknown; type?: unknown; error?: unknown };
-      const c = typeof j.code === 'number' || typeof j.code === 'string' ? codeFromString(String(j.code)) : undefined;
+      const j = JSON.parse(body.toString('utf8')) as {
+        code?: unknown;
+        message?: unknown;
+        type?: unknown;
+        error?: unknown;
+      };
+      const c =
+        typeof j.code === 'number' || typeof j.code === 'string'
+          ? codeFromString(String(j.code))
+          : undefined;
       if (c !== undefined) code = c;
       if (typeof j.message === 'string') message = j.message;
       else if (typeof j.error === 'string') message = j.error;
@@ -136,5 +190,7 @@ function errorFromReply(path: string, status: number, contentType: string, body:
       // not JSON after all: keep the status
     }
   }
-  return new MeshError(code, `gateway ${path} answered ${status}: ${message}`, { type: type ?? 'gateway_error' });
+  return new MeshError(code, `gateway ${path} answered ${status}: ${message}`, {
+    type: type ?? 'gateway_error',
+  });
 }

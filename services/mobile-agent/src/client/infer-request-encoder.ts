@@ -1,7 +1,10 @@
 /** The per-request fields of `bottlenet.v1.InferRequest` (any Uint8Array payload, not only a Buffer). */
 export interface InferCall {
   readonly partitionId: string;
-  readonly payload?: { $case: 'featureFrame'; featureFrame: Uint8Array } | { $case: 'inputImage'; inputImage: Uint8Array } | undefined;
+  readonly payload?:
+    | { $case: 'featureFrame'; featureFrame: Uint8Array }
+    | { $case: 'inputImage'; inputImage: Uint8Array }
+    | undefined;
   readonly timeoutMs: number;
   readonly requestId: string;
   readonly topK: number;
@@ -22,7 +25,8 @@ export class InferRequestEncoder {
   encode(r: InferCall): Buffer {
     const part = Buffer.byteLength(r.partitionId);
     const id = Buffer.byteLength(r.requestId);
-    const payload = r.payload?.$case === 'featureFrame' ? r.payload.featureFrame : r.payload?.inputImage;
+    const payload =
+      r.payload?.$case === 'featureFrame' ? r.payload.featureFrame : r.payload?.inputImage;
     const tag = r.payload?.$case === 'featureFrame' ? 0x22 : 0x2a; // field 4 or 5, wire type 2
     const timeoutMs = r.timeoutMs >>> 0;
     const topK = r.topK >>> 0;

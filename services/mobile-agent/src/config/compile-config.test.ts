@@ -17,7 +17,11 @@ test('defaults fill every optional field and the result is frozen', () => {
 function rejects(input: unknown, field: RegExp): void {
   assert.throws(
     () => compileAgentConfig(input),
-    (e: unknown) => e instanceof MeshError && e.code === Code.InvalidArgument && e.type === 'bad_config' && field.test(e.message),
+    (e: unknown) =>
+      e instanceof MeshError &&
+      e.code === Code.InvalidArgument &&
+      e.type === 'bad_config' &&
+      field.test(e.message),
   );
 }
 
@@ -25,7 +29,10 @@ test('bad values name the field', () => {
   rejects({}, /\/modelRepo is required/);
   rejects({ modelRepo: 'm', link: { preset: '5g' } }, /\/link\/preset/);
   rejects({ modelRepo: 'm', link: { preset: 'custom' } }, /\/link\/bandwidthMbps is required/);
-  rejects({ modelRepo: 'm', link: { preset: 'custom', bandwidthMbps: -1 } }, /\/link\/bandwidthMbps must be > 0/);
+  rejects(
+    { modelRepo: 'm', link: { preset: 'custom', bandwidthMbps: -1 } },
+    /\/link\/bandwidthMbps must be > 0/,
+  );
   rejects({ modelRepo: 'm', gatewayUrl: 'ftp://x' }, /\/gatewayUrl/);
   rejects({ modelRepo: 'm', contorl: {} }, /\/contorl is not a known field/);
   rejects({ modelRepo: 'm', control: { backoffInitialMs: 100, backoffMaxMs: 50 } }, /backoffMaxMs/);
@@ -34,8 +41,9 @@ test('bad values name the field', () => {
 
 test('environment overrides the file and bad env values only warn', () => {
   const warnings: string[] = [];
-  const env = readAgentEnv({ BOTTLENET_GATEWAY_URL: 'http://gw:1', BOTTLENET_AGENT_PORT: 'x', BOTTLENET_LINK: '3g' }, (m) =>
-    warnings.push(m),
+  const env = readAgentEnv(
+    { BOTTLENET_GATEWAY_URL: 'http://gw:1', BOTTLENET_AGENT_PORT: 'x', BOTTLENET_LINK: '3g' },
+    (m) => warnings.push(m),
   );
   assert.equal(warnings.length, 1);
   const c = compileAgentConfig(applyEnv({ modelRepo: 'm', gatewayUrl: 'http://a:2' }, env));

@@ -16,14 +16,22 @@ const validate = compileValidator(AgentConfigSchema, 'config', 'bad_config');
 export function compileAgentConfig(input: unknown): CompiledAgentConfig {
   const config = validate(input);
   if (config.link.preset === 'custom' && config.link.bandwidthMbps === undefined) {
-    throw new MeshError(Code.InvalidArgument, 'config field /link/bandwidthMbps is required when /link/preset is "custom"', {
-      type: 'bad_config',
-    });
+    throw new MeshError(
+      Code.InvalidArgument,
+      'config field /link/bandwidthMbps is required when /link/preset is "custom"',
+      {
+        type: 'bad_config',
+      },
+    );
   }
   if (config.control.backoffMaxMs < config.control.backoffInitialMs) {
-    throw new MeshError(Code.InvalidArgument, 'config field /control/backoffMaxMs must be >= /control/backoffInitialMs', {
-      type: 'bad_config',
-    });
+    throw new MeshError(
+      Code.InvalidArgument,
+      'config field /control/backoffMaxMs must be >= /control/backoffInitialMs',
+      {
+        type: 'bad_config',
+      },
+    );
   }
   return config;
 }

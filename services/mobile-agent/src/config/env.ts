@@ -37,7 +37,9 @@ export function applyEnv(file: Record<string, unknown>, env: AgentEnv): Record<s
   if (env.gatewayUrl !== undefined) out['gatewayUrl'] = env.gatewayUrl;
   if (env.modelRepo !== undefined) out['modelRepo'] = env.modelRepo;
   if (env.logLevel !== undefined) out['logLevel'] = env.logLevel;
-  if (env.apiPort !== undefined) out['api'] = { ...(out['api'] as object | undefined), port: env.apiPort };
-  if (env.linkPreset !== undefined) out['link'] = { ...(out['link'] as object | undefined), preset: env.linkPreset, emulate: true };
+  if (env.apiPort !== undefined)
+    out['api'] = { ...(out['api'] as object | undefined), port: env.apiPort };
+  if (env.linkPreset !== undefined)
+    out['link'] = { ...(out['link'] as object | undefined), preset: env.linkPreset, emulate: true };
   return out;
 }

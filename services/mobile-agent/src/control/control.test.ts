@@ -15,7 +15,11 @@ test('backoff doubles up to the cap and resets on success', () => {
 test('mobile load counts other work, not the agent itself', () => {
   let machine = { busy: 0, total: 0 };
   let own = 0;
-  const m = new MobileLoadMeter(1, () => machine, () => own);
+  const m = new MobileLoadMeter(
+    1,
+    () => machine,
+    () => own,
+  );
   machine = { busy: 600, total: 1000 }; // 60 % busy, of which the agent used 200 ms
   own = 200_000;
   assert.ok(Math.abs(m.sample() - 0.4) < 1e-9);

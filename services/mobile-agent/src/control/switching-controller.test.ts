@@ -6,7 +6,13 @@ const s = (id: string, latencyMs: number, energyMj = latencyMs) => ({ id, latenc
 
 test('switches only past the hysteresis, only between requests', () => {
   let t = 0;
-  const c = new SwitchingController({ objective: 'latency', minGain: 0.2, minHoldMs: 1000, initial: 'cloud-only', now: () => t });
+  const c = new SwitchingController({
+    objective: 'latency',
+    minGain: 0.2,
+    minHoldMs: 1000,
+    initial: 'cloud-only',
+    now: () => t,
+  });
   assert.equal(c.acquire(), 'cloud-only');
   let d = c.propose([s('rb1', 90), s('cloud-only', 100)], 'periodic');
   assert.equal(d.next, 'cloud-only');
@@ -27,7 +33,13 @@ test('switches only past the hysteresis, only between requests', () => {
 
 test('an ineligible current candidate is left at once, and a reverted proposal cancels', () => {
   let t = 0;
-  const c = new SwitchingController({ objective: 'energy', minGain: 0.5, minHoldMs: 10_000, initial: 'rb2', now: () => t });
+  const c = new SwitchingController({
+    objective: 'energy',
+    minGain: 0.5,
+    minHoldMs: 10_000,
+    initial: 'rb2',
+    now: () => t,
+  });
   c.acquire();
   t = 1;
   const d = c.propose([s('mobile-only', 100, 100)], 'gateway unreachable');

@@ -69,13 +69,31 @@ export class SwitchingController {
     const current = this.pending ?? this.current;
     let decision: Decision;
     if (best === undefined) {
-      decision = { at: t, reason, best: current, current, gain: 0, next: current, why: 'no eligible candidate; keeping the current one' };
+      decision = {
+        at: t,
+        reason,
+        best: current,
+        current,
+        gain: 0,
+        next: current,
+        why: 'no eligible candidate; keeping the current one',
+      };
     } else if (best.id === current) {
-      decision = { at: t, reason, best: best.id, current, gain: 0, next: current, why: 'current candidate is still the best' };
+      decision = {
+        at: t,
+        reason,
+        best: best.id,
+        current,
+        gain: 0,
+        next: current,
+        why: 'current candidate is still the best',
+      };
     } else {
       const cur = ranked.find((s) => s.id === current);
-      const value = (s: Scored): number => (this.opts.objective === 'latency' ? s.latencyMs : s.energyMj);
-      const gain = cur === undefined ? 1 : value(cur) > 0 ? (value(cur) - value(best)) / value(cur) : 0;
+      const value = (s: Scored): number =>
+        this.opts.objective === 'latency' ? s.latencyMs : s.energyMj;
+      const gain =
+        cur === undefined ? 1 : value(cur) > 0 ? (value(cur) - value(best)) / value(cur) : 0;
       const held = t - this.lastSwitchAt;
       let why: string;
       let next = current;

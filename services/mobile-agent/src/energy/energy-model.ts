@@ -16,9 +16,13 @@ export function profileComputeMw(profile: string, override?: number): number {
   if (override !== undefined) return override;
   const mw = POWER_PROFILES[profile];
   if (mw === undefined) {
-    throw new MeshError(Code.InvalidArgument, `unknown power profile "${profile}" (${Object.keys(POWER_PROFILES).join(', ')})`, {
-      type: 'bad_config',
-    });
+    throw new MeshError(
+      Code.InvalidArgument,
+      `unknown power profile "${profile}" (${Object.keys(POWER_PROFILES).join(', ')})`,
+      {
+        type: 'bad_config',
+      },
+    );
   }
   return mw;
 }
@@ -27,6 +31,11 @@ export function profileComputeMw(profile: string, override?: number): number {
  * Device energy of one request by the paper's model: `TM * PM + TU * PU`, with times in ms and powers
  * in mW, returned in millijoules. Time spent waiting for the cloud is not charged (as in the paper).
  */
-export function requestEnergyMj(e: { mobileMs: number; computeMw: number; uploadMs: number; uploadMw: number }): number {
+export function requestEnergyMj(e: {
+  mobileMs: number;
+  computeMw: number;
+  uploadMs: number;
+  uploadMw: number;
+}): number {
   return (e.mobileMs * e.computeMw + e.uploadMs * e.uploadMw) / 1000;
 }

@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { JetsonPower, profileComputeMw, requestEnergyMj } from './index.js';
 
 test('energy is TM*PM + TU*PU in millijoules', () => {
-  assert.ok(Math.abs(requestEnergyMj({ mobileMs: 10, computeMw: 5000, uploadMs: 100, uploadMw: 1773.758 }) - 227.3758) < 1e-9);
+  assert.ok(
+    Math.abs(
+      requestEnergyMj({ mobileMs: 10, computeMw: 5000, uploadMs: 100, uploadMw: 1773.758 }) -
+        227.3758,
+    ) < 1e-9,
+  );
   assert.equal(profileComputeMw('jetson-tx2'), 5000);
   assert.equal(profileComputeMw('jetson-tx2', 1234), 1234);
   assert.throws(() => profileComputeMw('pixel'), /unknown power profile "pixel"/);

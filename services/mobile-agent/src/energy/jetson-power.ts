@@ -41,7 +41,10 @@ export function findPowerRails(sysfsRoot: string): Rail[] {
       for (const f of list(dir)) {
         const m = /^in_power(\d+)_input$/.exec(f);
         if (m === null) continue;
-        rails.push({ name: readLabel(join(dir, `rail_name_${m[1]}`), `${dev}:${m[1]}`), read: () => readNumber(join(dir, f)) });
+        rails.push({
+          name: readLabel(join(dir, `rail_name_${m[1]}`), `${dev}:${m[1]}`),
+          read: () => readNumber(join(dir, f)),
+        });
       }
     }
   }

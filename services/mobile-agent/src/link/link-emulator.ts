@@ -32,6 +32,7 @@ export class LinkEmulator {
 
   /** Resolves when a reply sent now would have reached the device. */
   async downlink(signal?: AbortSignal): Promise<void> {
-    if (this.rttMs > 0) await sleep(this.rttMs / 2, undefined, signal === undefined ? undefined : { signal });
+    if (this.rttMs > 0)
+      await sleep(this.rttMs / 2, undefined, signal === undefined ? undefined : { signal });
   }
 }

@@ -21,7 +21,10 @@ export const LINK_PRESETS: Readonly<Record<'3g' | '4g' | 'wifi', LinkProfile>> =
 });
 
 /** Upload power (mW) by the paper's model at a throughput (Mbps). */
-export function uploadPowerMw(profile: Pick<LinkProfile, 'alphaU' | 'beta'>, throughputMbps: number): number {
+export function uploadPowerMw(
+  profile: Pick<LinkProfile, 'alphaU' | 'beta'>,
+  throughputMbps: number,
+): number {
   return profile.alphaU * throughputMbps + profile.beta;
 }
 
@@ -42,7 +45,9 @@ export function resolveLinkProfile(s: LinkSettings): LinkProfile | undefined {
   let base: LinkProfile;
   if (s.preset === 'custom') {
     if (s.bandwidthMbps === undefined) {
-      throw new MeshError(Code.InvalidArgument, 'a custom link needs bandwidthMbps', { type: 'bad_config' });
+      throw new MeshError(Code.InvalidArgument, 'a custom link needs bandwidthMbps', {
+        type: 'bad_config',
+      });
     }
     const bw = s.bandwidthMbps;
     base = Object.values(LINK_PRESETS).reduce((a, b) =>
@@ -52,9 +57,13 @@ export function resolveLinkProfile(s: LinkSettings): LinkProfile | undefined {
   } else {
     const p = (LINK_PRESETS as Record<string, LinkProfile | undefined>)[s.preset];
     if (p === undefined) {
-      throw new MeshError(Code.InvalidArgument, `unknown link preset "${s.preset}" (3g, 4g, wifi, custom, none)`, {
-        type: 'bad_config',
-      });
+      throw new MeshError(
+        Code.InvalidArgument,
+        `unknown link preset "${s.preset}" (3g, 4g, wifi, custom, none)`,
+        {
+          type: 'bad_config',
+        },
+      );
     }
     base = p;
   }

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MeshError } from '@bottlenet/errors';
-import { LINK_PRESETS, LinkEmulator, UplinkEstimator, resolveLinkProfile, uploadPowerMw } from './index.js';
+import {
+  LINK_PRESETS,
+  LinkEmulator,
+  UplinkEstimator,
+  resolveLinkProfile,
+  uploadPowerMw,
+} from './index.js';
 
 test('presets carry the paper Table 3 values', () => {
   assert.equal(LINK_PRESETS['3g'].bandwidthMbps, 1.1);

@@ -45,7 +45,17 @@ export class UplinkEstimator {
     return this.rtt;
   }
 
-  snapshot(): { bandwidthMbps: number | undefined; rttMs: number | undefined; rttSamples: number; bandwidthSamples: number } {
-    return { bandwidthMbps: this.bw, rttMs: this.rtt, rttSamples: this.rttSamples, bandwidthSamples: this.bwSamples };
+  snapshot(): {
+    bandwidthMbps: number | undefined;
+    rttMs: number | undefined;
+    rttSamples: number;
+    bandwidthSamples: number;
+  } {
+    return {
+      bandwidthMbps: this.bw,
+      rttMs: this.rtt,
+      rttSamples: this.rttSamples,
+      bandwidthSamples: this.bwSamples,
+    };
   }
 }

@@ -1,13 +1,26 @@
-import { decodeJpegImage, encodeFeatureFrame, encodeJpegImage, isCodecError } from '@bottlenet/bottleneck-codec';
+import {
+  decodeJpegImage,
+  encodeFeatureFrame,
+  encodeJpegImage,
+  isCodecError,
+} from '@bottlenet/bottleneck-codec';
 import { Code, MeshError } from '@bottlenet/errors';
 import type { AgentCodec, ImageInput } from './types.js';
 import { decodePnm, isPnm } from './pnm.js';
 
 /** The agent's codec over @bottlenet/bottleneck-codec, at the manifest's codec settings. */
-export function createAgentCodec(settings: { kind: string; quality: number; bits: number }): AgentCodec {
+export function createAgentCodec(settings: {
+  kind: string;
+  quality: number;
+  bits: number;
+}): AgentCodec {
   return {
     encodeFeatures(features, shape) {
-      return encodeFeatureFrame(features, [shape[0]!, shape[1]!, shape[2]!], { codec: settings.kind, quality: settings.quality, bits: settings.bits });
+      return encodeFeatureFrame(features, [shape[0]!, shape[1]!, shape[2]!], {
+        codec: settings.kind,
+        quality: settings.quality,
+        bits: settings.bits,
+      });
     },
     encodeImage(image, quality) {
       return encodeJpegImage(image.pixels, image.width, image.height, image.channels, quality);
@@ -18,13 +31,19 @@ export function createAgentCodec(settings: { kind: string; quality: number; bits
         return img.channels === channels ? img : convert(img, channels);
       }
       if (bytes.length < 3 || bytes[0] !== 0xff || bytes[1] !== 0xd8) {
-        throw new MeshError(Code.InvalidArgument, 'image is neither a JPEG nor a binary PGM/PPM', { type: 'image_bad_input' });
+        throw new MeshError(Code.InvalidArgument, 'image is neither a JPEG nor a binary PGM/PPM', {
+          type: 'image_bad_input',
+        });
       }
       try {
         const d = decodeJpegImage(bytes, { channels });
         return { pixels: d.pixels, width: d.width, height: d.height, channels: d.channels };
       } catch (e) {
-        if (isCodecError(e)) throw new MeshError(Code.InvalidArgument, `image could not be decoded: ${(e).rawMessage}`, { cause: e, type: 'image_bad_input' });
+        if (isCodecError(e))
+          throw new MeshError(Code.InvalidArgument, `image could not be decoded: ${e.rawMessage}`, {
+            cause: e,
+            type: 'image_bad_input',
+          });
         throw e;
       }
     },
@@ -35,7 +54,12 @@ function convert(img: ImageInput, channels: 1 | 3): ImageInput {
   const n = img.width * img.height;
   const out = new Uint8Array(n * channels);
   if (channels === 1) {
-    for (let i = 0; i < n; i++) out[i] = Math.round(0.299 * img.pixels[3 * i]! + 0.587 * img.pixels[3 * i + 1]! + 0.114 * img.pixels[3 * i + 2]!);
+    for (let i = 0; i < n; i++)
+      out[i] = Math.round(
+        0.299 * img.pixels[3 * i]! +
+          0.587 * img.pixels[3 * i + 1]! +
+          0.114 * img.pixels[3 * i + 2]!,
+      );
   } else {
     for (let i = 0; i < n; i++) out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = img.pixels[i]!;
   }

@@ -5,7 +5,12 @@ import { normalizeInput, type InputSpec } from '@bottlenet/model-repo';
 import { InputNormaliser } from './input-normaliser.js';
 import type { ImageInput } from './types.js';
 
-const rgb: InputSpec = { shape: [3, 12, 12], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], scale: 255 };
+const rgb: InputSpec = {
+  shape: [3, 12, 12],
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+  scale: 255,
+};
 const grayOdd: InputSpec = { shape: [1, 5, 7], mean: [0.286], std: [0.353], scale: 255 };
 
 function image(w: number, h: number, channels: 1 | 3, seed: number, offset = 0): ImageInput {
@@ -15,7 +20,12 @@ function image(w: number, h: number, channels: 1 | 3, seed: number, offset = 0):
 }
 
 function reference(spec: InputSpec, img: ImageInput): Float32Array {
-  return normalizeInput(spec, { data: img.pixels, width: img.width, height: img.height, channels: img.channels });
+  return normalizeInput(spec, {
+    data: img.pixels,
+    width: img.width,
+    height: img.height,
+    channels: img.channels,
+  });
 }
 
 test('bit-identical to normalizeInput: colour (word and byte loops), gray, and channel conversions', () => {

@@ -30,11 +30,22 @@ export class InputNormaliser {
     const [C, H, W] = this.spec.shape;
     const plane = H * W;
     const px = image.pixels;
-    const fits = image.width === W && image.height === H && px.length === plane * image.channels && out.length >= this.length;
+    const fits =
+      image.width === W &&
+      image.height === H &&
+      px.length === plane * image.channels &&
+      out.length >= this.length;
     if (fits && C === 3 && image.channels === 3) {
       const [t0, t1, t2] = this.tables as [Float32Array, Float32Array, Float32Array];
       if (LITTLE_ENDIAN && px.byteOffset % 4 === 0 && plane % 4 === 0) {
-        rgbWords(new Uint32Array(px.buffer, px.byteOffset, (3 * plane) / 4), out, t0, t1, t2, plane);
+        rgbWords(
+          new Uint32Array(px.buffer, px.byteOffset, (3 * plane) / 4),
+          out,
+          t0,
+          t1,
+          t2,
+          plane,
+        );
       } else {
         rgbBytes(px, out, t0, t1, t2, plane);
       }
@@ -44,7 +55,11 @@ export class InputNormaliser {
       gray(px, out, this.tables[0]!, plane);
       return out;
     }
-    return normalizeInput(this.spec, { data: px, width: image.width, height: image.height, channels: image.channels }, { out });
+    return normalizeInput(
+      this.spec,
+      { data: px, width: image.width, height: image.height, channels: image.channels },
+      { out },
+    );
   }
 }
 
@@ -52,7 +67,14 @@ function gray(px: Uint8Array, out: Float32Array, t: Float32Array, n: number): vo
   for (let i = 0; i < n; i++) out[i] = t[px[i]!]!;
 }
 
-function rgbBytes(px: Uint8Array, out: Float32Array, t0: Float32Array, t1: Float32Array, t2: Float32Array, plane: number): void {
+function rgbBytes(
+  px: Uint8Array,
+  out: Float32Array,
+  t0: Float32Array,
+  t1: Float32Array,
+  t2: Float32Array,
+  plane: number,
+): void {
   const p1 = plane;
   const p2 = 2 * plane;
   for (let i = 0, j = 0; i < plane; i++, j += 3) {
@@ -63,7 +85,14 @@ function rgbBytes(px: Uint8Array, out: Float32Array, t0: Float32Array, t1: Float
 }
 
 /** Four RGB pixels (three little-endian words) per step: a third of the loads of the byte loop. */
-function rgbWords(w: Uint32Array, out: Float32Array, t0: Float32Array, t1: Float32Array, t2: Float32Array, plane: number): void {
+function rgbWords(
+  w: Uint32Array,
+  out: Float32Array,
+  t0: Float32Array,
+  t1: Float32Array,
+  t2: Float32Array,
+  plane: number,
+): void {
   const p1 = plane;
   const p2 = 2 * plane;
   for (let i = 0, k = 0; i < plane; i += 4, k += 3) {

@@ -1,5 +1,10 @@
 import { Tensor } from 'onnxruntime-node';
-import { loadModelRepository, openSession, type ModelRepository, type OpenedSession } from '@bottlenet/model-repo';
+import {
+  loadModelRepository,
+  openSession,
+  type ModelRepository,
+  type OpenedSession,
+} from '@bottlenet/model-repo';
 import { Code, MeshError } from '@bottlenet/errors';
 import type { ImageInput, ModelRuntime, ModelView } from './types.js';
 import { InputNormaliser } from './input-normaliser.js';
@@ -33,11 +38,17 @@ export class OnnxModelRuntime implements ModelRuntime {
   }
 
   static async open(dir: string, options: OnnxRuntimeOptions = {}): Promise<OnnxModelRuntime> {
-    const repo = await loadModelRepository(dir, { verifyChecksums: options.verifyChecksums ?? true });
-    const o = { executionProviders: [...(options.executionProviders ?? ['cpu'])], intraOpNumThreads: options.intraOpThreads ?? 1 };
+    const repo = await loadModelRepository(dir, {
+      verifyChecksums: options.verifyChecksums ?? true,
+    });
+    const o = {
+      executionProviders: [...(options.executionProviders ?? ['cpu'])],
+      intraOpNumThreads: options.intraOpThreads ?? 1,
+    };
     const full = await openSession(repo, 'full', o);
     const heads = new Map<string, OpenedSession>();
-    for (const id of repo.partitionIds) heads.set(id, await openSession(repo, { partition: id, part: 'head' }, o));
+    for (const id of repo.partitionIds)
+      heads.set(id, await openSession(repo, { partition: id, part: 'head' }, o));
     const m = repo.manifest;
     const view: ModelView = {
       name: m.name,
@@ -70,7 +81,13 @@ export class OnnxModelRuntime implements ModelRuntime {
   runHead(partitionId: string, input: Float32Array): Promise<Float32Array> {
     const s = this.heads.get(partitionId);
     if (s === undefined) {
-      return Promise.reject(new MeshError(Code.NotFound, `no head for partition "${partitionId}" in ${this.model.name}`, { type: 'partition_unknown' }));
+      return Promise.reject(
+        new MeshError(
+          Code.NotFound,
+          `no head for partition "${partitionId}" in ${this.model.name}`,
+          { type: 'partition_unknown' },
+        ),
+      );
     }
     return this.run(s, input);
   }
@@ -85,7 +102,11 @@ export class OnnxModelRuntime implements ModelRuntime {
       const out = await s.session.run(feeds);
       return out[s.outputName]!.data as Float32Array;
     } catch (e) {
-      throw new MeshError(Code.Internal, `session run of ${this.model.name} failed: ${(e as Error).message}`, { cause: e, type: 'session_run_failed' });
+      throw new MeshError(
+        Code.Internal,
+        `session run of ${this.model.name} failed: ${(e as Error).message}`,
+        { cause: e, type: 'session_run_failed' },
+      );
     }
   }
 

@@ -28,24 +28,44 @@ test('heads and the full network reproduce the PyTorch reference', async (t) => 
     for (const [id, r] of Object.entries(ref.partitions)) {
       const f = await rt.runHead(id, x);
       const sum = f.reduce((a, b) => a + b, 0);
-      assert.ok(Math.abs(sum - r.featuresSum[i]!) < 1e-2 * Math.max(1, Math.abs(r.featuresSum[i]!)), `${id} features sum`);
+      assert.ok(
+        Math.abs(sum - r.featuresSum[i]!) < 1e-2 * Math.max(1, Math.abs(r.featuresSum[i]!)),
+        `${id} features sum`,
+      );
     }
   }
-  await assert.rejects(rt.runHead('rb9', new Float32Array(784)), (e: unknown) => e instanceof MeshError && /no head for partition "rb9"/.test(e.message));
+  await assert.rejects(
+    rt.runHead('rb9', new Float32Array(784)),
+    (e: unknown) => e instanceof MeshError && /no head for partition "rb9"/.test(e.message),
+  );
   assert.equal(topK(Float32Array.from([0, 3, 1]), ['a', 'b', 'c'], 2)[0]!.label, 'b');
 });
 
 test('codec adapter decodes PNM and JPEG and rejects junk with a clear error', () => {
   const codec = createAgentCodec({ kind: 'jpeg', quality: 20, bits: 8 });
-  const img = { pixels: new Uint8Array(28 * 28).map((_, i) => i % 251), width: 28, height: 28, channels: 1 as const };
+  const img = {
+    pixels: new Uint8Array(28 * 28).map((_, i) => i % 251),
+    width: 28,
+    height: 28,
+    channels: 1 as const,
+  };
   assert.deepEqual(codec.decodeImage(encodePnm(img), 1).pixels, img.pixels);
   const jpeg = codec.encodeImage(img, 90);
   const back = codec.decodeImage(jpeg, 1);
   assert.equal(back.width, 28);
   assert.equal(codec.decodeImage(encodePnm(img), 3).channels, 3);
-  assert.throws(() => codec.decodeImage(Buffer.from('hello world'), 1), /neither a JPEG nor a binary PGM\/PPM/);
-  assert.throws(() => codec.decodeImage(Uint8Array.from([0xff, 0xd8, 0xff, 0x00, 1, 2]), 1), /could not be decoded/);
+  assert.throws(
+    () => codec.decodeImage(Buffer.from('hello world'), 1),
+    /neither a JPEG nor a binary PGM\/PPM/,
+  );
+  assert.throws(
+    () => codec.decodeImage(Uint8Array.from([0xff, 0xd8, 0xff, 0x00, 1, 2]), 1),
+    /could not be decoded/,
+  );
   assert.throws(() => codec.decodeImage(Buffer.from('P5\n28 28\n255\nxx'), 1), /needs 784 bytes/);
-  const frame = codec.encodeFeatures(new Float32Array(2 * 7 * 7).map((_, i) => i / 10), [2, 7, 7]);
+  const frame = codec.encodeFeatures(
+    new Float32Array(2 * 7 * 7).map((_, i) => i / 10),
+    [2, 7, 7],
+  );
   assert.ok(frame.length > 10 && frame.length < 400);
 });

@@ -4,9 +4,32 @@ import { globToRegExp, type Store } from './embedded-load-bus-store.js';
 
 /** The commands answered; the unknown-command error lists them. */
 export const EMBEDDED_LOAD_BUS_COMMANDS = [
-  'PING', 'ECHO', 'INFO', 'CLIENT', 'SELECT', 'QUIT', 'MULTI', 'EXEC', 'DISCARD',
-  'GET', 'SET', 'MGET', 'DEL', 'EXISTS', 'KEYS', 'SCAN', 'PEXPIRE', 'EXPIRE', 'PTTL', 'TTL',
-  'HSET', 'HGET', 'HGETALL', 'PUBLISH', 'SUBSCRIBE', 'UNSUBSCRIBE',
+  'PING',
+  'ECHO',
+  'INFO',
+  'CLIENT',
+  'SELECT',
+  'QUIT',
+  'MULTI',
+  'EXEC',
+  'DISCARD',
+  'GET',
+  'SET',
+  'MGET',
+  'DEL',
+  'EXISTS',
+  'KEYS',
+  'SCAN',
+  'PEXPIRE',
+  'EXPIRE',
+  'PTTL',
+  'TTL',
+  'HSET',
+  'HGET',
+  'HGETALL',
+  'PUBLISH',
+  'SUBSCRIBE',
+  'UNSUBSCRIBE',
 ] as const;
 
 const SUBSCRIBED_OK = new Set(['SUBSCRIBE', 'UNSUBSCRIBE', 'PING', 'QUIT']);
@@ -22,7 +45,8 @@ export interface Client {
 }
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
-const arity = (name: string): string => `ERR wrong number of arguments for '${name.toLowerCase()}' command`;
+const arity = (name: string): string =>
+  `ERR wrong number of arguments for '${name.toLowerCase()}' command`;
 const NOT_INT = 'ERR value is not an integer or out of range';
 const SYNTAX = 'ERR syntax error';
 
@@ -38,7 +62,11 @@ function parseInt64(b: Buffer | undefined): number | undefined {
  * client (MULTI queueing and the subscribed-mode restriction included). `clients` is the live set that
  * PUBLISH delivers to.
  */
-export function createCommandHandler(o: { store: Store; clients: ReadonlySet<Client>; log: (line: string) => void }): (c: Client, args: Buffer[]) => Reply {
+export function createCommandHandler(o: {
+  store: Store;
+  clients: ReadonlySet<Client>;
+  log: (line: string) => void;
+}): (c: Client, args: Buffer[]) => Reply {
   const { store, clients, log } = o;
   const startedAt = Date.now();
   const unknownSeen = new Set<string>();
@@ -95,14 +123,19 @@ export function createCommandHandler(o: { store: Store; clients: ReadonlySet<Cli
           c.name = s(1);
           return enc.simple('OK');
         }
-        if (sub === 'GETNAME' && a.length === 1) return c.name === '' ? enc.nil() : enc.bulk(c.name);
+        if (sub === 'GETNAME' && a.length === 1)
+          return c.name === '' ? enc.nil() : enc.bulk(c.name);
         if (sub === 'SETINFO' && a.length === 3) return enc.simple('OK');
         if (sub === 'ID' && a.length === 1) return enc.int(c.id);
-        return enc.error(`ERR unknown subcommand or wrong number of arguments for 'CLIENT ${sub ?? ''}' (embedded load bus implements SETNAME, GETNAME, SETINFO, ID)`);
+        return enc.error(
+          `ERR unknown subcommand or wrong number of arguments for 'CLIENT ${sub ?? ''}' (embedded load bus implements SETNAME, GETNAME, SETINFO, ID)`,
+        );
       }
       case 'SELECT':
         if (a.length !== 1) return enc.error(arity(name));
-        return s(0) === '0' ? enc.simple('OK') : enc.error('ERR DB index is out of range (embedded load bus has only db 0)');
+        return s(0) === '0'
+          ? enc.simple('OK')
+          : enc.error('ERR DB index is out of range (embedded load bus has only db 0)');
       case 'QUIT':
         return enc.simple('OK');
       case 'GET': {
@@ -135,10 +168,12 @@ export function createCommandHandler(o: { store: Store; clients: ReadonlySet<Cli
       }
       case 'MGET': {
         if (a.length < 1) return enc.error(arity(name));
-        return enc.array(a.map((k) => {
-          const v = stringAt(k.toString());
-          return v === undefined || v === 'wrong' ? enc.nil() : enc.bulk(v);
-        }));
+        return enc.array(
+          a.map((k) => {
+            const v = stringAt(k.toString());
+            return v === undefined || v === 'wrong' ? enc.nil() : enc.bulk(v);
+          }),
+        );
       }
       case 'DEL':
       case 'EXISTS': {
@@ -155,7 +190,8 @@ export function createCommandHandler(o: { store: Store; clients: ReadonlySet<Cli
         if (a.length !== 1) return enc.error(arity(name));
         return enc.array(store.keys(globToRegExp(s(0))).map((k) => enc.bulk(k)));
       case 'SCAN': {
-        if (a.length < 1 || a.length % 2 !== 1) return a.length < 1 ? enc.error(arity(name)) : enc.error(SYNTAX);
+        if (a.length < 1 || a.length % 2 !== 1)
+          return a.length < 1 ? enc.error(arity(name)) : enc.error(SYNTAX);
         if (parseInt64(a[0]) === undefined) return enc.error('ERR invalid cursor');
         let match: RegExp | undefined;
         for (let i = 1; i < a.length; i += 2) {
@@ -174,7 +210,9 @@ export function createCommandHandler(o: { store: Store; clients: ReadonlySet<Cli
         if (a.length !== 2) return enc.error(arity(name));
         const n = parseInt64(a[1]);
         if (n === undefined) return enc.error(NOT_INT);
-        return enc.int(store.expireAt(s(0), Date.now() + (name === 'PEXPIRE' ? n : n * 1000)) ? 1 : 0);
+        return enc.int(
+          store.expireAt(s(0), Date.now() + (name === 'PEXPIRE' ? n : n * 1000)) ? 1 : 0,
+        );
       }
       case 'PTTL':
       case 'TTL': {
@@ -207,7 +245,12 @@ export function createCommandHandler(o: { store: Store; clients: ReadonlySet<Cli
           const f = v?.value.get(s(1));
           return f === undefined ? enc.nil() : enc.bulk(f);
         }
-        return enc.array([...(v?.value ?? new Map<string, Buffer>())].flatMap(([f, x]) => [enc.bulk(f), enc.bulk(x)]));
+        return enc.array(
+          [...(v?.value ?? new Map<string, Buffer>())].flatMap(([f, x]) => [
+            enc.bulk(f),
+            enc.bulk(x),
+          ]),
+        );
       }
       case 'PUBLISH':
         if (a.length !== 2) return enc.error(arity(name));
@@ -224,17 +267,23 @@ export function createCommandHandler(o: { store: Store; clients: ReadonlySet<Cli
       case 'UNSUBSCRIBE': {
         const chans = a.length > 0 ? a.map((x) => x.toString()) : [...c.channels];
         if (chans.length === 0) return enc.array([enc.bulk('unsubscribe'), enc.nil(), enc.int(0)]);
-        return Buffer.concat(chans.map((ch) => {
-          c.channels.delete(ch);
-          return enc.array([enc.bulk('unsubscribe'), enc.bulk(ch), enc.int(c.channels.size)]);
-        }));
+        return Buffer.concat(
+          chans.map((ch) => {
+            c.channels.delete(ch);
+            return enc.array([enc.bulk('unsubscribe'), enc.bulk(ch), enc.int(c.channels.size)]);
+          }),
+        );
       }
       default:
         if (!unknownSeen.has(name)) {
           unknownSeen.add(name);
-          log(`unknown command '${name.toLowerCase().slice(0, 64)}' from client '${c.name}' (answered with an error; logged once per name)`);
+          log(
+            `unknown command '${name.toLowerCase().slice(0, 64)}' from client '${c.name}' (answered with an error; logged once per name)`,
+          );
         }
-        return enc.error(`ERR unknown command '${name.toLowerCase().slice(0, 64)}' (embedded load bus implements only ${EMBEDDED_LOAD_BUS_COMMANDS.join(' ')})`);
+        return enc.error(
+          `ERR unknown command '${name.toLowerCase().slice(0, 64)}' (embedded load bus implements only ${EMBEDDED_LOAD_BUS_COMMANDS.join(' ')})`,
+        );
     }
   };
 
@@ -242,7 +291,9 @@ export function createCommandHandler(o: { store: Store; clients: ReadonlySet<Cli
   const dispatch = (c: Client, args: Buffer[]): Reply => {
     const name = args[0]!.toString().toUpperCase();
     if (c.channels.size > 0 && !SUBSCRIBED_OK.has(name)) {
-      return enc.error(`ERR Can't execute '${name.toLowerCase()}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+      return enc.error(
+        `ERR Can't execute '${name.toLowerCase()}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      );
     }
     if (name === 'MULTI') {
       if (c.multi !== undefined) return enc.error('ERR MULTI calls can not be nested');
@@ -255,7 +306,8 @@ export function createCommandHandler(o: { store: Store; clients: ReadonlySet<Cli
       if (queued === undefined) return enc.error(`ERR ${name} without MULTI`);
       c.multi = undefined;
       if (name === 'DISCARD') return enc.simple('OK');
-      if (c.multiFailed) return enc.error('EXECABORT Transaction discarded because of previous errors.');
+      if (c.multiFailed)
+        return enc.error('EXECABORT Transaction discarded because of previous errors.');
       // single-threaded: the queued commands run back to back, nothing interleaves
       return enc.array(queued.map((q) => execute(c, q)));
     }

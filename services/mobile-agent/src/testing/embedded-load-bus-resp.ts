@@ -21,7 +21,8 @@ export const enc = {
     const buf = typeof b === 'string' ? Buffer.from(b) : b;
     return Buffer.concat([Buffer.from(`$${buf.length}\r\n`), buf, Buffer.from('\r\n')]);
   },
-  array: (items: readonly Reply[]): Reply => Buffer.concat([Buffer.from(`*${items.length}\r\n`), ...items]),
+  array: (items: readonly Reply[]): Reply =>
+    Buffer.concat([Buffer.from(`*${items.length}\r\n`), ...items]),
 };
 
 /**
@@ -41,7 +42,8 @@ export function parseCommands(buf: Buffer, offset = 0): { commands: Buffer[][]; 
     return { text: buf.toString('latin1', from, end), next: end + 2 };
   };
   const int = (text: string, what: string, max: number): number => {
-    if (!/^-?\d{1,12}$/.test(text)) throw new ProtocolError(`invalid ${what} length '${text.slice(0, 32)}'`);
+    if (!/^-?\d{1,12}$/.test(text))
+      throw new ProtocolError(`invalid ${what} length '${text.slice(0, 32)}'`);
     const n = Number(text);
     if (n > max) throw new ProtocolError(`invalid ${what} length ${n}`);
     return n;
@@ -60,7 +62,8 @@ export function parseCommands(buf: Buffer, offset = 0): { commands: Buffer[][]; 
           complete = false;
           break;
         }
-        if (buf[p] !== 0x24 /* $ */) throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[p]!)}'`);
+        if (buf[p] !== 0x24 /* $ */)
+          throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[p]!)}'`);
         const h = line(p + 1);
         if (h === undefined) {
           complete = false;
@@ -72,7 +75,8 @@ export function parseCommands(buf: Buffer, offset = 0): { commands: Buffer[][]; 
           complete = false;
           break;
         }
-        if (buf[h.next + len] !== 0x0d || buf[h.next + len + 1] !== 0x0a) throw new ProtocolError('bulk string not terminated by CRLF');
+        if (buf[h.next + len] !== 0x0d || buf[h.next + len + 1] !== 0x0a)
+          throw new ProtocolError('bulk string not terminated by CRLF');
         args.push(buf.subarray(h.next, h.next + len));
         p = h.next + len + 2;
       }
@@ -83,7 +87,10 @@ export function parseCommands(buf: Buffer, offset = 0): { commands: Buffer[][]; 
       const l = line(pos);
       if (l === undefined) break;
       pos = l.next;
-      const words = l.text.trim().split(/\s+/).filter((w) => w !== '');
+      const words = l.text
+        .trim()
+        .split(/\s+/)
+        .filter((w) => w !== '');
       if (words.length > 0) commands.push(words.map((w) => Buffer.from(w, 'latin1')));
     }
   }

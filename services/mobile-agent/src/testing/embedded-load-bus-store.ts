@@ -1,5 +1,7 @@
 /** The embedded load bus's keyspace: strings and hashes in memory, with millisecond expiry. */
-export type Value = { readonly kind: 'string'; value: Buffer } | { readonly kind: 'hash'; readonly value: Map<string, Buffer> };
+export type Value =
+  | { readonly kind: 'string'; value: Buffer }
+  | { readonly kind: 'hash'; readonly value: Map<string, Buffer> };
 
 const escape = (c: string): string => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 

@@ -4,11 +4,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { globToRegExp, parseCommands, startEmbeddedLoadBus, type EmbeddedLoadBus } from './embedded-load-bus.js';
+import {
+  globToRegExp,
+  parseCommands,
+  startEmbeddedLoadBus,
+  type EmbeddedLoadBus,
+} from './embedded-load-bus.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function setup(t: { after: (f: () => Promise<void>) => void }): Promise<{ bus: EmbeddedLoadBus; client: (name?: string) => Promise<Redis>; logs: string[] }> {
+async function setup(t: {
+  after: (f: () => Promise<void>) => void;
+}): Promise<{ bus: EmbeddedLoadBus; client: (name?: string) => Promise<Redis>; logs: string[] }> {
   const logs: string[] = [];
   const bus = await startEmbeddedLoadBus({ onLog: (l) => logs.push(l), sweepMs: 50 });
   const clients: Redis[] = [];
@@ -17,7 +24,13 @@ async function setup(t: { after: (f: () => Promise<void>) => void }): Promise<{ 
     await bus.close();
   });
   const client = async (name = 'test'): Promise<Redis> => {
-    const r = new Redis(bus.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectionName: name, lazyConnect: true, retryStrategy: () => null });
+    const r = new Redis(bus.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectionName: name,
+      lazyConnect: true,
+      retryStrategy: () => null,
+    });
     clients.push(r);
     await r.connect();
     assert.equal(r.status, 'ready');
@@ -27,7 +40,11 @@ async function setup(t: { after: (f: () => Promise<void>) => void }): Promise<{ 
 }
 
 /** Sends raw bytes and collects what comes back until the server closes or `ms` passes. */
-async function raw(port: number, bytes: string | Buffer, ms = 300): Promise<{ reply: string; closed: boolean }> {
+async function raw(
+  port: number,
+  bytes: string | Buffer,
+  ms = 300,
+): Promise<{ reply: string; closed: boolean }> {
   const s: Socket = connect(port, '127.0.0.1');
   let reply = '';
   let closed = false;
@@ -87,7 +104,12 @@ test('HSET (object form, as the monitor writes it) with PEXPIRE in a pipeline; W
     .set('summary', '{"x":1}', 'PX', 150)
     .publish('changes', '{"x":1}')
     .exec();
-  assert.deepEqual(results, [[null, 3], [null, 1], [null, 'OK'], [null, 0]]);
+  assert.deepEqual(results, [
+    [null, 3],
+    [null, 1],
+    [null, 'OK'],
+    [null, 0],
+  ]);
   assert.deepEqual(await r.hgetall('w:1'), { id: 'w1', ready: '1', queueDepth: '3' });
   assert.equal(await r.hset('w:1', 'ready', '0'), 0);
   assert.equal(await r.hget('w:1', 'ready'), '0');
@@ -102,8 +124,17 @@ test('HSET (object form, as the monitor writes it) with PEXPIRE in a pipeline; W
 test('KEYS and SCAN with MATCH, as registry discovery pages through them', async (t) => {
   const { client } = await setup(t);
   const r = await client();
-  for (const k of ['bottlenet:registry:a', 'bottlenet:registry:b', 'bottlenet:worker:a', 'other:registry:c']) await r.set(k, '127.0.0.1:1');
-  assert.deepEqual((await r.keys('bottlenet:registry:*')).sort(), ['bottlenet:registry:a', 'bottlenet:registry:b']);
+  for (const k of [
+    'bottlenet:registry:a',
+    'bottlenet:registry:b',
+    'bottlenet:worker:a',
+    'other:registry:c',
+  ])
+    await r.set(k, '127.0.0.1:1');
+  assert.deepEqual((await r.keys('bottlenet:registry:*')).sort(), [
+    'bottlenet:registry:a',
+    'bottlenet:registry:b',
+  ]);
   const found: string[] = [];
   let cursor = '0';
   do {
@@ -113,7 +144,7 @@ test('KEYS and SCAN with MATCH, as registry discovery pages through them', async
   } while (cursor !== '0');
   assert.deepEqual(found.sort(), ['bottlenet:registry:a', 'bottlenet:registry:b']);
   assert.deepEqual((await r.keys('bottlenet:??????:a')).sort(), ['bottlenet:worker:a']);
-  assert.deepEqual(await r.scan('0'), ['0', (await r.keys('*'))]);
+  assert.deepEqual(await r.scan('0'), ['0', await r.keys('*')]);
   await assert.rejects(r.call('SCAN', '0', 'TYPE', 'string'), /syntax error/);
 });
 
@@ -141,12 +172,19 @@ test('PUBLISH reaches every subscriber (message events); subscribed mode refuses
   assert.equal(await pub.publish('other', 'o'), 1);
   assert.equal(await pub.publish('nobody', 'x'), 0);
   for (let i = 0; i < 50 && got.length < 3; i++) await sleep(10);
-  assert.deepEqual(got.sort(), ['1 bottlenet:cloud:changed {"v":1}', '2 bottlenet:cloud:changed {"v":1}', '2 other o']);
+  assert.deepEqual(got.sort(), [
+    '1 bottlenet:cloud:changed {"v":1}',
+    '2 bottlenet:cloud:changed {"v":1}',
+    '2 other o',
+  ]);
   await sub2.unsubscribe('other');
   assert.equal(await pub.publish('other', 'o'), 0);
   // a subscribed connection may only (un)subscribe, ping and quit (ioredis itself refuses first)
   await assert.rejects(sub1.call('GET', 'x'), /subscriber mode|only \(P\|S\)SUBSCRIBE/i);
-  const raw1 = await raw(bus.port, '*2\r\n$9\r\nSUBSCRIBE\r\n$1\r\nc\r\n*2\r\n$3\r\nGET\r\n$1\r\nx\r\n');
+  const raw1 = await raw(
+    bus.port,
+    '*2\r\n$9\r\nSUBSCRIBE\r\n$1\r\nc\r\n*2\r\n$3\r\nGET\r\n$1\r\nx\r\n',
+  );
   assert.match(raw1.reply, /subscribe[\s\S]*-ERR Can't execute 'get'/);
   await sub1.quit();
 });
@@ -155,7 +193,10 @@ test('an unknown command is a clear error naming it and what is implemented; the
   const { client } = await setup(t);
   const r = await client();
   await assert.rejects(r.call('ZADD', 'z', '1', 'm'), (err: Error) => {
-    assert.match(err.message, /^ERR unknown command 'zadd' \(embedded load bus implements only PING .*HSET.*SUBSCRIBE/);
+    assert.match(
+      err.message,
+      /^ERR unknown command 'zadd' \(embedded load bus implements only PING .*HSET.*SUBSCRIBE/,
+    );
     return true;
   });
   await assert.rejects(r.call('CLIENT', 'KILL', 'x'), /unknown subcommand/);
@@ -168,7 +209,11 @@ test('an unknown command is a clear error naming it and what is implemented; the
 test('MULTI/EXEC runs the queued commands together; an unknown command aborts it', async (t) => {
   const { client } = await setup(t);
   const r = await client();
-  assert.deepEqual(await r.multi().set('k', 'v').get('k').hset('h', 'f', 'v').exec(), [[null, 'OK'], [null, 'v'], [null, 1]]);
+  assert.deepEqual(await r.multi().set('k', 'v').get('k').hset('h', 'f', 'v').exec(), [
+    [null, 'OK'],
+    [null, 'v'],
+    [null, 1],
+  ]);
   await assert.rejects(r.multi().set('k', 'w').call('ZADD', 'z', '1', 'm').exec(), /EXECABORT/);
   assert.equal(await r.get('k'), 'v');
 });
@@ -176,7 +221,14 @@ test('MULTI/EXEC runs the queued commands together; an unknown command aborts it
 test('malformed RESP gets a protocol error and that connection closes; the server keeps serving', async (t) => {
   const { bus, client, logs } = await setup(t);
   const r = await client();
-  for (const bad of ['*2\r\n$3\r\nGET\r\n:1\r\n', '*1\r\n$x\r\n', '*1\r\n$3\r\nGETXX\r\n', '*99999999999\r\n', `*1\r\n$${2 ** 30}\r\n`, Buffer.from([0x2a, 0xff, 0xfe, 0x0d, 0x0a])]) {
+  for (const bad of [
+    '*2\r\n$3\r\nGET\r\n:1\r\n',
+    '*1\r\n$x\r\n',
+    '*1\r\n$3\r\nGETXX\r\n',
+    '*99999999999\r\n',
+    `*1\r\n$${2 ** 30}\r\n`,
+    Buffer.from([0x2a, 0xff, 0xfe, 0x0d, 0x0a]),
+  ]) {
     const res = await raw(bus.port, bad);
     assert.match(res.reply, /^-ERR Protocol error: /, JSON.stringify(bad.toString()));
     assert.ok(res.closed, `closed after ${JSON.stringify(bad.toString())}`);
@@ -204,14 +256,21 @@ test('malformed RESP gets a protocol error and that connection closes; the serve
 test('parseCommands keeps incomplete input for later and rejects a bad bulk length', () => {
   const full = Buffer.from('*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\n');
   const p = parseCommands(full);
-  assert.deepEqual(p.commands.map((c) => c.map(String)), [['PING']]);
+  assert.deepEqual(
+    p.commands.map((c) => c.map(String)),
+    [['PING']],
+  );
   assert.equal(p.offset, 14);
   assert.throws(() => parseCommands(Buffer.from('*1\r\n$-5\r\n')), /invalid bulk length/);
 });
 
 test('close() drops connected clients and frees the port', async () => {
   const bus = await startEmbeddedLoadBus();
-  const r = new Redis(bus.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const r = new Redis(bus.url, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
   await r.connect();
   const closed = new Promise<void>((res) => r.once('end', () => res()));
   await bus.close();

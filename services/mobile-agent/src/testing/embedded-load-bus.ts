@@ -37,7 +37,9 @@ export interface EmbeddedLoadBusOptions {
 }
 
 /** Starts the embedded load bus (see {@link EmbeddedLoadBus}). */
-export async function startEmbeddedLoadBus(options: EmbeddedLoadBusOptions = {}): Promise<EmbeddedLoadBus> {
+export async function startEmbeddedLoadBus(
+  options: EmbeddedLoadBusOptions = {},
+): Promise<EmbeddedLoadBus> {
   const host = options.host ?? '127.0.0.1';
   const log = options.onLog ?? ((): void => undefined);
   const store = new Store();
@@ -46,7 +48,14 @@ export async function startEmbeddedLoadBus(options: EmbeddedLoadBusOptions = {})
   let nextId = 1;
 
   const server: Server = createServer((socket) => {
-    const c: Client = { id: nextId++, socket, channels: new Set(), name: '', multi: undefined, multiFailed: false };
+    const c: Client = {
+      id: nextId++,
+      socket,
+      channels: new Set(),
+      name: '',
+      multi: undefined,
+      multiFailed: false,
+    };
     clients.add(c);
     socket.setNoDelay(true);
     let pending: Buffer = Buffer.alloc(0);
@@ -59,7 +68,9 @@ export async function startEmbeddedLoadBus(options: EmbeddedLoadBusOptions = {})
         parsed = parseCommands(pending);
       } catch (err) {
         const msg = err instanceof ProtocolError ? err.message : String(err);
-        log(`protocol error from ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}: ${msg}; closing that connection`);
+        log(
+          `protocol error from ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}: ${msg}; closing that connection`,
+        );
         closing = true;
         socket.end(enc.error(`ERR Protocol error: ${msg}`));
         pending = Buffer.alloc(0);

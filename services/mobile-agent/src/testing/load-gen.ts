@@ -10,21 +10,46 @@ export interface LoadGenerator {
 }
 
 /** Request bodies for every candidate that uses the cloud, built from real images with the real heads. */
-export async function buildLoadBodies(runtime: ModelRuntime, codec: AgentCodec, image: ImageInput): Promise<Buffer[]> {
+export async function buildLoadBodies(
+  runtime: ModelRuntime,
+  codec: AgentCodec,
+  image: ImageInput,
+): Promise<Buffer[]> {
   const m = runtime.model;
   const bodies: Buffer[] = [];
   const base = { model: m.name, version: m.version, timeoutMs: 30000, requestId: '', topK: 1 };
-  bodies.push(Buffer.from(InferRequest.encode({ ...base, partitionId: CLOUD_ONLY_ID, payload: { $case: 'inputImage', inputImage: Buffer.from(codec.encodeImage(image, 90)) } }).finish()));
+  bodies.push(
+    Buffer.from(
+      InferRequest.encode({
+        ...base,
+        partitionId: CLOUD_ONLY_ID,
+        payload: { $case: 'inputImage', inputImage: Buffer.from(codec.encodeImage(image, 90)) },
+      }).finish(),
+    ),
+  );
   const x = runtime.normalise(image);
   for (const p of m.partitions) {
     const frame = Buffer.from(codec.encodeFeatures(await runtime.runHead(p.id, x), p.featureShape));
-    bodies.push(Buffer.from(InferRequest.encode({ ...base, partitionId: p.id, payload: { $case: 'featureFrame', featureFrame: frame } }).finish()));
+    bodies.push(
+      Buffer.from(
+        InferRequest.encode({
+          ...base,
+          partitionId: p.id,
+          payload: { $case: 'featureFrame', featureFrame: frame },
+        }).finish(),
+      ),
+    );
   }
   return bodies;
 }
 
 /** Starts the loops against the gateway at once. */
-export function startLoad(o: { gatewayUrl: string; apiKey: string; bodies: readonly Buffer[]; concurrency: number }): LoadGenerator {
+export function startLoad(o: {
+  gatewayUrl: string;
+  apiKey: string;
+  bodies: readonly Buffer[];
+  concurrency: number;
+}): LoadGenerator {
   let running = true;
   let sent = 0;
   let failed = 0;
@@ -36,7 +61,10 @@ export function startLoad(o: { gatewayUrl: string; apiKey: string; bodies: reado
         const res = await fetch(`${o.gatewayUrl}/v1/infer`, {
           method: 'POST',
           body,
-          headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${o.apiKey}` },
+          headers: {
+            'content-type': 'application/x-protobuf',
+            authorization: `Bearer ${o.apiKey}`,
+          },
         });
         await res.arrayBuffer();
         if (!res.ok) failed++;

@@ -21,7 +21,12 @@ export function percentile(xs: readonly number[], p: number): number {
 }
 
 /** Classifies `images` one at a time on `candidate` (forced) and summarises. */
-export async function measureCandidate(agent: MobileAgent, candidate: string, images: readonly ImageInput[], labels: readonly number[]): Promise<CandidateStats & { results: ClassifyResult[] }> {
+export async function measureCandidate(
+  agent: MobileAgent,
+  candidate: string,
+  images: readonly ImageInput[],
+  labels: readonly number[],
+): Promise<CandidateStats & { results: ClassifyResult[] }> {
   const results: ClassifyResult[] = [];
   let correct = 0;
   for (const [i, img] of images.entries()) {
@@ -34,12 +39,18 @@ export async function measureCandidate(agent: MobileAgent, candidate: string, im
   return {
     candidate,
     n: results.length,
-    latencyP50Ms: percentile(results.map((r) => r.latencyMs), 0.5),
+    latencyP50Ms: percentile(
+      results.map((r) => r.latencyMs),
+      0.5,
+    ),
     latencyMeanMs: mean(results.map((r) => r.latencyMs)),
     energyMeanMj: mean(results.map((r) => r.energyMj)),
     bytesMean: mean(results.map((r) => r.bytesSent)),
     accuracy: correct / Math.max(1, results.length),
-    overheadP50Ms: percentile(ok.map((r) => r.overheadMs), 0.5),
+    overheadP50Ms: percentile(
+      ok.map((r) => r.overheadMs),
+      0.5,
+    ),
     fallbacks: results.length - ok.length,
     results,
   };

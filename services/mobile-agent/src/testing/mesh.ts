@@ -56,7 +56,12 @@ export interface Mesh {
 function entry(repoRoot: string, service: string, fromSource: boolean | undefined): string[] {
   const dist = join(repoRoot, 'services', service, 'dist', 'main.js');
   if (fromSource === false || (fromSource === undefined && existsSync(dist))) return [dist];
-  return ['--conditions=source', '--import', 'tsx', join(repoRoot, 'services', service, 'src', 'main.ts')];
+  return [
+    '--conditions=source',
+    '--import',
+    'tsx',
+    join(repoRoot, 'services', service, 'src', 'main.ts'),
+  ];
 }
 
 async function waitHttp(url: string, proc: Proc, timeoutMs: number): Promise<void> {
@@ -68,17 +73,27 @@ async function waitHttp(url: string, proc: Proc, timeoutMs: number): Promise<voi
       await fetch(url, { signal: AbortSignal.timeout(500) });
       return;
     } catch {
-      if (exited) throw new Error(`${proc.name} exited before answering ${url}\n--- output ---\n${proc.output().slice(-3000)}`);
-      if (Date.now() > end) throw new Error(`${proc.name} did not answer ${url} within ${timeoutMs} ms\n--- output ---\n${proc.output().slice(-3000)}`);
+      if (exited)
+        throw new Error(
+          `${proc.name} exited before answering ${url}\n--- output ---\n${proc.output().slice(-3000)}`,
+        );
+      if (Date.now() > end)
+        throw new Error(
+          `${proc.name} did not answer ${url} within ${timeoutMs} ms\n--- output ---\n${proc.output().slice(-3000)}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 }
 
-function loadBusChoice(option: LoadBusChoice | undefined, warn: (line: string) => void): LoadBusChoice {
+function loadBusChoice(
+  option: LoadBusChoice | undefined,
+  warn: (line: string) => void,
+): LoadBusChoice {
   const env = process.env['BOTTLENET_LOAD_BUS'];
   if (env === 'auto' || env === 'redis-server' || env === 'embedded') return env;
-  if (env !== undefined && env !== '') warn(`ignoring BOTTLENET_LOAD_BUS=${env} (expected auto, redis-server or embedded)`);
+  if (env !== undefined && env !== '')
+    warn(`ignoring BOTTLENET_LOAD_BUS=${env} (expected auto, redis-server or embedded)`);
   return option ?? 'auto';
 }
 
@@ -112,17 +127,40 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
   let redisKind: string;
   if (choice === 'redis-server' || (choice === 'auto' && existsSync(redisBin))) {
     if (!existsSync(redisBin)) {
-      throw new Error(`redis-server not found at ${redisBin}; install it (scripts/setup.sh), set REDIS_SERVER, or use BOTTLENET_LOAD_BUS=embedded`);
+      throw new Error(
+        `redis-server not found at ${redisBin}; install it (scripts/setup.sh), set REDIS_SERVER, or use BOTTLENET_LOAD_BUS=embedded`,
+      );
     }
     const redisPort = await freePort();
-    const r = spawnProc('redis', redisBin, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { onLine: log('redis') });
+    const r = spawnProc(
+      'redis',
+      redisBin,
+      [
+        '--port',
+        String(redisPort),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      { onLine: log('redis') },
+    );
     redis = r;
     procs.push(r);
     await started(() => r.waitFor(/Ready to accept connections/, 15000));
     redisUrl = `redis://127.0.0.1:${redisPort}`;
     redisKind = `redis-server ${redisBin}`;
   } else {
-    const why = choice !== 'embedded' ? `redis-server not found at ${redisBin}` : process.env['BOTTLENET_LOAD_BUS'] === 'embedded' ? 'forced by BOTTLENET_LOAD_BUS=embedded' : "forced by loadBus: 'embedded'";
+    const why =
+      choice !== 'embedded'
+        ? `redis-server not found at ${redisBin}`
+        : process.env['BOTTLENET_LOAD_BUS'] === 'embedded'
+          ? 'forced by BOTTLENET_LOAD_BUS=embedded'
+          : "forced by loadBus: 'embedded'";
     bus = await startEmbeddedLoadBus({ onLog: log('load-bus') });
     redisUrl = bus.url;
     redisKind = `EMBEDDED IN-MEMORY LOAD BUS (fallback: ${why}; not Redis - see docs/demo.md)`;
@@ -153,7 +191,12 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
         logLevel: level,
       }),
     );
-    const w = spawnProc(`worker-${i}`, node, [...entry(o.repoRoot, 'cloud-worker', o.fromSource), '--config', cfg], { onLine: log(`worker-${i}`) });
+    const w = spawnProc(
+      `worker-${i}`,
+      node,
+      [...entry(o.repoRoot, 'cloud-worker', o.fromSource), '--config', cfg],
+      { onLine: log(`worker-${i}`) },
+    );
     procs.push(w);
     workers.push(w);
     workerAddresses.push(`127.0.0.1:${port}`);
@@ -163,9 +206,22 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
   const monCfg = join(dir, 'monitor.json');
   writeFileSync(
     monCfg,
-    JSON.stringify({ monitorId: 'monitor-0', redis: { url: redisUrl }, discovery: { static: workerAddresses }, pollIntervalMs: 200, ttlMs: 1500, http: { host: '127.0.0.1', port: 0 }, logLevel: level }),
+    JSON.stringify({
+      monitorId: 'monitor-0',
+      redis: { url: redisUrl },
+      discovery: { static: workerAddresses },
+      pollIntervalMs: 200,
+      ttlMs: 1500,
+      http: { host: '127.0.0.1', port: 0 },
+      logLevel: level,
+    }),
   );
-  const monitor = spawnProc('load-monitor', node, [...entry(o.repoRoot, 'load-monitor', o.fromSource), '--config', monCfg], { onLine: log('load-monitor') });
+  const monitor = spawnProc(
+    'load-monitor',
+    node,
+    [...entry(o.repoRoot, 'load-monitor', o.fromSource), '--config', monCfg],
+    { onLine: log('load-monitor') },
+  );
   procs.push(monitor);
   await started(() => monitor.waitFor(/load monitor listening/, 60000));
   // Gateway
@@ -174,11 +230,22 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
   const gwCfg = join(dir, 'gateway.json');
   writeFileSync(
     gwCfg,
-    JSON.stringify({ listen: { host: '127.0.0.1', port: gwPort }, redis: { url: redisUrl }, apiKeys: [{ name: 'mesh', key: apiKey }], modelDirs: o.modelDirs, logLevel: level }),
+    JSON.stringify({
+      listen: { host: '127.0.0.1', port: gwPort },
+      redis: { url: redisUrl },
+      apiKeys: [{ name: 'mesh', key: apiKey }],
+      modelDirs: o.modelDirs,
+      logLevel: level,
+    }),
   );
   const gatewayUrl = `http://127.0.0.1:${gwPort}`;
   const startGateway = async (): Promise<Proc> => {
-    const g = spawnProc('gateway', node, [...entry(o.repoRoot, 'gateway', o.fromSource), '--config', gwCfg], { onLine: log('gateway') });
+    const g = spawnProc(
+      'gateway',
+      node,
+      [...entry(o.repoRoot, 'gateway', o.fromSource), '--config', gwCfg],
+      { onLine: log('gateway') },
+    );
     procs.push(g);
     await waitHttp(`${gatewayUrl}/healthz`, g, 60000);
     return g;

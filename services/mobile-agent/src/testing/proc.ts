@@ -26,8 +26,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function spawnProc(name: string, command: string, args: readonly string[], o: { env?: Record<string, string>; cwd?: string; onLine?: (line: string) => void } = {}): Proc {
-  const child = spawn(command, args, { cwd: o.cwd, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnProc(
+  name: string,
+  command: string,
+  args: readonly string[],
+  o: { env?: Record<string, string>; cwd?: string; onLine?: (line: string) => void } = {},
+): Proc {
+  const child = spawn(command, args, {
+    cwd: o.cwd,
+    env: { ...process.env, ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   const onData = (d: Buffer): void => {
@@ -44,7 +53,9 @@ export function spawnProc(name: string, command: string, args: readonly string[]
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   let done = false;
   void exited.then(() => (done = true));
   const proc: Proc = {
@@ -56,13 +67,25 @@ export function spawnProc(name: string, command: string, args: readonly string[]
       const m = out.match(re);
       if (m !== null) return Promise.resolve(m);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`${name}: no output matching ${String(re)} within ${timeoutMs} ms\n--- output ---\n${out.slice(-3000)}`)), timeoutMs);
+        const t = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `${name}: no output matching ${String(re)} within ${timeoutMs} ms\n--- output ---\n${out.slice(-3000)}`,
+              ),
+            ),
+          timeoutMs,
+        );
         const w = { re, resolve: (mm: RegExpMatchArray) => (clearTimeout(t), resolve(mm)) };
         waiters.push(w);
         void exited.then((code) => {
           if (waiters.includes(w)) {
             clearTimeout(t);
-            reject(new Error(`${name} exited (${String(code)}) before ${String(re)}\n--- output ---\n${out.slice(-3000)}`));
+            reject(
+              new Error(
+                `${name} exited (${String(code)}) before ${String(re)}\n--- output ---\n${out.slice(-3000)}`,
+              ),
+            );
           }
         });
       });

@@ -6,9 +6,6 @@
 //   e2e-overhead: agent_overhead_p50_ms=<w> p90_ms=<x> requests=<n>
 // Env: E2E_MODEL (a models/ folder), OVERHEAD_ROUNDS (default 60), OVERHEAD_LINK (3g|4g|wifi, default 3g),
 // OVERHEAD_PROFILE (write a .cpuprofile of the measured rounds only to this path).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import {
@@ -18,14 +15,10 @@ import {
   startAgent,
   startMesh,
 } from '@bottlenet/mobile-agent';
+import { benchModel, repoRoot } from './bench-model.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const preferred = ['scenes-resnet50-slim', 'fmnist-resnet-small'];
-const modelName =
-  process.env['E2E_MODEL'] ??
-  preferred.find((m) => existsSync(join(root, 'models', m, 'manifest.json')));
-if (modelName === undefined) throw new Error(`none of models/{${preferred.join(',')}} is present`);
-const modelDir = join(root, 'models', modelName);
+const root = repoRoot;
+const { dir: modelDir } = benchModel();
 const rounds = Number(process.env['OVERHEAD_ROUNDS'] ?? 60);
 const net = process.env['OVERHEAD_LINK'] ?? '3g';
 const LIMIT_MS = 0.3;

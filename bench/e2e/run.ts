@@ -9,9 +9,8 @@
 // (emulate a device N x slower than this host; default 1: the device is this host's CPU), E2E_ACC_IMAGES
 // (images for the accuracy of cloud-only and the chosen candidates; default the manifest's testSamples, the
 // images its accuracies were measured on, else 1000).
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   compileAgentConfig,
   loadHeldOut,
@@ -22,14 +21,10 @@ import {
   type CandidateStats,
   type RunningAgent,
 } from '@bottlenet/mobile-agent';
+import { benchModel, preferredModels, repoRoot } from './bench-model.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const preferred = ['scenes-resnet50-slim', 'fmnist-resnet-small'];
-const modelName =
-  process.env['E2E_MODEL'] ??
-  preferred.find((m) => existsSync(join(root, 'models', m, 'manifest.json')));
-if (modelName === undefined) throw new Error(`none of models/{${preferred.join(',')}} is present`);
-const modelDir = join(root, 'models', modelName);
+const root = repoRoot;
+const { name: modelName, dir: modelDir } = benchModel();
 const nImages = Number(process.env['E2E_IMAGES'] ?? 40);
 // Accuracy needs far more images than timing: on 40 images one error is 2.5 points, the size of the limit.
 // Default: the test images the manifest's accuracies were measured on (its testSamples), else 1000.
@@ -41,8 +36,10 @@ const slowdown = Number(process.env['E2E_SLOWDOWN'] ?? 1);
 const LIMITS = { latencyGain: 10, energyGain: 10, accLossPts: 2, overheadMs: 0.3 };
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 
-if (modelName !== preferred[0])
-  log(`e2e: NOTE models/${preferred[0]} is not present; measuring models/${modelName} instead`);
+if (modelName !== preferredModels[0])
+  log(
+    `e2e: NOTE models/${preferredModels[0]} is not present; measuring models/${modelName} instead`,
+  );
 const t0 = Date.now();
 const mesh = await startMesh({ repoRoot: root, modelDirs: [modelDir], workers: 2 });
 log(

@@ -17,7 +17,7 @@ import {
   type InferenceServiceServer,
   type LoadReport,
 } from '@bottlenet/protocol';
-import { ROOT, freePort, start, stopAll, tsx, writeJson } from './processes.js';
+import { ROOT, start, startRedis, stopAll, tsx, writeJson } from './processes.js';
 
 const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 8);
 const BLOCK = Number(process.env.BENCH_AB_BLOCK ?? 300);
@@ -99,15 +99,7 @@ async function stubWorker(): Promise<{ address: string; server: Server }> {
 
 async function main(): Promise<void> {
   const envs = [2, 3].map((i) => JSON.parse(process.argv[i] ?? '{}') as Record<string, string>);
-  const redisPort = await freePort();
-  await start(
-    'redis',
-    '/usr/bin/redis-server',
-    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {},
-    /Ready to accept connections/,
-  );
-  const redisUrl = `redis://127.0.0.1:${String(redisPort)}`;
+  const redisUrl = await startRedis();
   const stub = await stubWorker();
   await start(
     'load-monitor',

@@ -90,3 +90,16 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A throwaway redis-server on a free loopback port (no persistence); resolves with its URL. */
+export async function startRedis(): Promise<string> {
+  const port = await freePort();
+  await start(
+    'redis',
+    '/usr/bin/redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {},
+    /Ready to accept connections/,
+  );
+  return `redis://127.0.0.1:${String(port)}`;
+}

@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import { Client } from 'undici';
 import { encodeFeatureFrame } from '@bottlenet/bottleneck-codec';
 import { InferReply, InferRequest, InferenceServiceClient } from '@bottlenet/protocol';
-import { ROOT, freePort, start, stopAll, tsx, writeJson } from './processes.js';
+import { ROOT, start, startRedis, stopAll, tsx, writeJson } from './processes.js';
 
 const REQUESTS = Number(process.env.BENCH_GATEWAY_REQUESTS ?? 3000);
 const SECONDS = Number(process.env.BENCH_GATEWAY_SECONDS ?? 5);
@@ -41,15 +41,7 @@ function percentile(xs: number[], p: number): number {
 async function main(): Promise<number> {
   if (!existsSync(join(MODEL_DIR, 'manifest.json')))
     throw new Error(`no model repository at ${MODEL_DIR}`);
-  const redisPort = await freePort();
-  await start(
-    'redis',
-    '/usr/bin/redis-server',
-    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {},
-    /Ready to accept connections/,
-  );
-  const redisUrl = `redis://127.0.0.1:${String(redisPort)}`;
+  const redisUrl = await startRedis();
   const worker = await start(
     'worker',
     process.execPath,

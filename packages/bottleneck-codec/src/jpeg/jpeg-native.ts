@@ -100,20 +100,13 @@ export function encodeFeatureJpegScratch(
 ): { jpeg: Uint8Array; min: number; max: number } {
   const native = nativeJpeg();
   const mode = modeOf(kind);
-  let n = native.encodeFeature(
-    data,
-    shape[0],
-    shape[1],
-    shape[2],
-    bits,
-    quality,
-    encodeScratch,
-    rangeScratch,
-    mode,
-  );
-  if (n === NATIVE_ERR_SMALL) {
-    const { width, height } = tiledSize(shape);
-    growEncodeScratch(width, height, 1);
+  let n = NATIVE_ERR_SMALL;
+  // at most twice: the second time after growing the scratch buffer the first call found too small
+  for (let attempt = 0; attempt < 2 && n === NATIVE_ERR_SMALL; attempt++) {
+    if (attempt > 0) {
+      const { width, height } = tiledSize(shape);
+      growEncodeScratch(width, height, 1);
+    }
     n = native.encodeFeature(
       data,
       shape[0],

@@ -26,6 +26,7 @@ export class PartitionStats {
   private readonly byBatchSize = new Map<number, Ewma>();
   private completed = 0;
   private lastBatchAt = Number.NEGATIVE_INFINITY;
+  private smallestBatch = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly alpha: number,
@@ -43,6 +44,7 @@ export class PartitionStats {
     this.service.update(computeMs);
     this.batchSize.update(size);
     this.queue.update(meanQueueMs);
+    if (size < this.smallestBatch) this.smallestBatch = size;
     let e = this.byBatchSize.get(size);
     if (e === undefined) this.byBatchSize.set(size, (e = new Ewma(this.alpha)));
     e.update(computeMs);
@@ -54,10 +56,10 @@ export class PartitionStats {
   }
 
   get ewmaServiceMs(): number {
-    if (this.now() - this.lastBatchAt <= this.idleMs || this.byBatchSize.size === 0)
+    const idle = this.byBatchSize.get(this.smallestBatch);
+    if (idle === undefined || this.now() - this.lastBatchAt <= this.idleMs)
       return this.service.value();
-    const smallest = Math.min(...this.byBatchSize.keys());
-    return this.byBatchSize.get(smallest)!.value();
+    return idle.value();
   }
 
   /** Expected time until a newly queued request is answered, with `queued` requests ahead of it. */

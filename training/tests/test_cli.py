@@ -161,3 +161,16 @@ def test_merge_puts_partitions_of_two_builds_together_and_refuses_a_different_ba
     json.dump(m, open(os.path.join(b, "manifest.json"), "w"))
     with pytest.raises(SystemExit, match="different base networks"):
         cli.main(["merge", a, b])
+
+
+def test_merge_names_what_makes_two_repositories_incompatible(built_repo, tmp_path):
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    shutil.copytree(built_repo, a)
+    with pytest.raises(SystemExit, match="has no manifest.json"):
+        cli.main(["merge", a, str(tmp_path / "missing")])
+    shutil.copytree(built_repo, b)
+    m = json.load(open(os.path.join(b, "manifest.json")))
+    m["classes"] = list(reversed(m["classes"]))
+    json.dump(m, open(os.path.join(b, "manifest.json"), "w"))
+    with pytest.raises(SystemExit, match="classes differs"):
+        cli.main(["merge", a, b])

@@ -51,3 +51,15 @@ test('environment overrides the file and bad env values only warn', () => {
   assert.equal(c.link.preset, '3g');
   assert.equal(c.link.emulate, true);
 });
+
+test('the accuracy loss allowance defaults to 2 points and must be 0..100', () => {
+  assert.equal(compileAgentConfig({ modelRepo: 'm' }).control.maxAccuracyLossPts, 2);
+  rejects(
+    { modelRepo: 'm', control: { maxAccuracyLossPts: -1 } },
+    /\/control\/maxAccuracyLossPts must be >= 0/,
+  );
+  rejects(
+    { modelRepo: 'm', control: { maxAccuracyLossPts: 101 } },
+    /\/control\/maxAccuracyLossPts must be <= 100/,
+  );
+});

@@ -29,7 +29,7 @@ export interface CloudWorker {
   readonly metricsPort: number | undefined;
   readonly metrics: WorkerMetrics;
   readonly host: ModelHost;
-  /** True while every model is loaded and warm and the worker is not draining. */
+  /** True while every model is loaded and warm, every compute thread is up and the worker is not draining. */
   isReady(): boolean;
   /** Loads (new versions of) model repositories beside the served ones and swaps them in; no request is dropped. */
   reload(dirs?: readonly string[]): Promise<void>;
@@ -67,12 +67,18 @@ export async function startWorker(
   const health = new HealthState();
   let state: 'loading' | 'serving' | 'draining' | 'stopped' = 'loading';
   let grpcPort = 0;
-  const isReady = (): boolean => state === 'serving';
+  // Serving needs every compute thread up: while one restarts, the networks on it cannot run.
+  const isReady = (): boolean => state === 'serving' && host.computeReady();
+  const refreshHealth = (): void => {
+    const ready = isReady();
+    health.set(ready);
+    metrics.ready.set(ready ? 1 : 0);
+  };
   const setState = (s: typeof state): void => {
     state = s;
-    health.set(s === 'serving');
-    metrics.ready.set(s === 'serving' ? 1 : 0);
+    refreshHealth();
   };
+  host.onComputeReadyChange(refreshHealth);
   metrics.ready.set(0);
 
   const reporter = new LoadReporter({
@@ -89,7 +95,7 @@ export async function startWorker(
     logger,
     notServingReason: () =>
       state === 'serving'
-        ? undefined
+        ? host.computeNotReadyReason()
         : state === 'loading'
           ? 'models are loading'
           : 'draining for shutdown',

@@ -24,6 +24,17 @@ let nextHandle = 1;
 
 const reply = (m: FromThread): void => port.postMessage(m);
 
+/** Test hook (see the `crash` message): how to die when the next run arrives. */
+let crashAtNextRun: 'exit' | 'throw' | undefined;
+
+function crash(how: 'exit' | 'throw'): void {
+  if (how === 'exit') process.exit(70);
+  // Outside handle()'s try/catch, so that it is uncaught.
+  setImmediate(() => {
+    throw new Error('crash requested by a test');
+  });
+}
+
 async function handle(m: ToThread): Promise<void> {
   try {
     switch (m.kind) {
@@ -50,6 +61,10 @@ async function handle(m: ToThread): Promise<void> {
         return;
       }
       case 'run': {
+        if (crashAtNextRun !== undefined) {
+          crash(crashAtNextRun);
+          return;
+        }
         const s = sessions.get(m.handle);
         if (s === undefined) throw new Error(`no session ${m.handle} in this compute thread`);
         let t = s.tensors.get(m.n);
@@ -73,6 +88,11 @@ async function handle(m: ToThread): Promise<void> {
         sessions.delete(m.handle);
         await s?.session.release();
         reply({ kind: 'released', id: m.id });
+        return;
+      }
+      case 'crash': {
+        if (m.atNextRun) crashAtNextRun = m.how;
+        else crash(m.how);
         return;
       }
     }

@@ -34,18 +34,41 @@ export interface ThreadRunResult {
 }
 
 /**
+ * How a thread can be made to die in tests: from inside (`exit`, `throw`) or from the JS thread
+ * (`terminate`, only while no call is in flight: see {@link ComputeThread.terminate}).
+ */
+export type CrashKind = 'exit' | 'throw' | 'terminate';
+
+export interface ComputeThreadOptions {
+  /**
+   * Called once when the thread dies without having been stopped through {@link ComputeThread.terminate},
+   * before the calls still pending on it are rejected. `cause` says why (the uncaught error, the exit
+   * code); `pending` is how many calls were waiting for it.
+   */
+  readonly onDeath?: (cause: Error, pending: number) => void;
+  /** Retry hint put on the errors of calls that die with the thread, milliseconds. */
+  readonly retryAfterMs?: () => number;
+}
+
+/**
  * One node:worker_threads thread that owns onnxruntime sessions and runs them off the worker's JS thread
  * (onnxruntime-node runs a session synchronously on the calling thread). Batch inputs travel through a
  * SharedArrayBuffer per session; logits come back in the reply message. If the thread dies, every pending
- * and later call fails with INTERNAL.
+ * and later call fails with UNAVAILABLE (`compute_thread_failed`) naming the cause; replacing the thread
+ * is {@link SupervisedThread}'s job.
  */
 export class ComputeThread {
   private readonly thread: Worker;
   private readonly waiters = new Map<number, Waiter>();
   private nextId = 1;
-  private dead: Error | undefined;
+  private dead: MeshError | undefined;
+  private stopping = false;
+  private idleWaiters: (() => void)[] = [];
 
-  constructor(readonly name: string) {
+  constructor(
+    readonly name: string,
+    private readonly options: ComputeThreadOptions = {},
+  ) {
     this.thread = startThread(name);
     // The gRPC server keeps the process alive; an idle compute thread must not.
     this.thread.unref();
@@ -55,11 +78,23 @@ export class ComputeThread {
       this.waiters.delete(m.id);
       if (m.kind === 'failed') w.reject(new Error(m.message));
       else w.resolve(m);
+      if (this.waiters.size === 0 && this.idleWaiters.length > 0) {
+        for (const r of this.idleWaiters.splice(0)) r();
+      }
     });
-    this.thread.on('error', (e) => this.fail(e));
-    this.thread.on('exit', (code) =>
-      this.fail(new Error(`compute thread ${name} exited with code ${code}`)),
-    );
+    // An uncaught error (or running out of memory: ERR_WORKER_OUT_OF_MEMORY) comes first, then `exit`.
+    this.thread.on('error', (e) => this.fail(`uncaught error in the thread: ${e.message}`, e));
+    this.thread.on('exit', (code) => this.fail(`the thread exited with code ${code}`));
+  }
+
+  /** False once the thread has died or was stopped. */
+  get alive(): boolean {
+    return this.dead === undefined;
+  }
+
+  /** Calls waiting for the thread's answer. */
+  get pending(): number {
+    return this.waiters.size;
   }
 
   /** Opens `path` in the thread; resolves with the handle of the session. */
@@ -90,10 +125,41 @@ export class ComputeThread {
     await this.call({ kind: 'release', handle });
   }
 
-  /** Stops the thread (after every session was released). */
-  async terminate(): Promise<void> {
-    this.dead ??= new Error(`compute thread ${this.name} was stopped`);
+  /**
+   * Stops the thread on purpose (after every session was released); no death is reported. Calls still in
+   * flight (a drain that timed out) are waited for, up to `graceMs`: terminating a thread inside an
+   * onnxruntime-node session run can abort the whole process (the binding throws a C++ exception while
+   * the thread's environment is torn down; the same is reported of other N-API addons).
+   */
+  async terminate(graceMs = 5000): Promise<void> {
+    if (this.waiters.size > 0 && this.dead === undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.idleWaiters.push(resolve);
+        timer = setTimeout(resolve, graceMs);
+      });
+      clearTimeout(timer);
+    }
+    this.stopping = true;
+    this.dead ??= new MeshError(Code.Unavailable, `compute thread ${this.name} was stopped`, {
+      type: 'compute_thread_failed',
+    });
     await this.thread.terminate();
+  }
+
+  /**
+   * Test hook: kills the thread as a fault would (see {@link CrashKind}), now or when the next run is
+   * sent (that run is then in flight when the thread dies).
+   */
+  crashForTest(how: CrashKind, atNextRun = false): void {
+    if (how !== 'terminate') {
+      this.thread.postMessage({ kind: 'crash', id: 0, how, atNextRun } satisfies ToThread);
+      return;
+    }
+    // Terminating inside a session run can abort the whole process (see terminate()).
+    if (atNextRun || this.waiters.size > 0)
+      throw new Error('terminating a compute thread with a call in flight is not safe');
+    void this.thread.terminate();
   }
 
   private call(req: Request): Promise<FromThread> {
@@ -105,12 +171,20 @@ export class ComputeThread {
     });
   }
 
-  private fail(e: Error): void {
+  private fail(cause: string, error?: Error): void {
     if (this.dead === undefined) {
-      this.dead = new MeshError(Code.Internal, `compute thread ${this.name} failed: ${e.message}`, {
-        cause: e,
-        type: 'compute_thread_failed',
-      });
+      const e = error ?? new Error(cause);
+      if (!this.stopping) this.options.onDeath?.(new Error(cause, { cause: e }), this.waiters.size);
+      const retryAfterMs = this.options.retryAfterMs?.();
+      this.dead = new MeshError(
+        Code.Unavailable,
+        `compute thread ${this.name} died (${cause}); it is being restarted`,
+        {
+          cause: e,
+          type: 'compute_thread_failed',
+          details: retryAfterMs === undefined ? {} : { retryAfterMs },
+        },
+      );
     }
     const waiters = [...this.waiters.values()];
     this.waiters.clear();

@@ -1,5 +1,10 @@
 export { ComputePool } from './compute-pool.js';
+export type { ComputePoolOptions } from './compute-pool.js';
 export { ComputeThread } from './compute-thread.js';
-export type { ThreadRunResult } from './compute-thread.js';
+export type { CrashKind, ThreadRunResult } from './compute-thread.js';
+export { SupervisedThread } from './supervised-thread.js';
+export type { RestartResult, SessionSpec, ThreadSession } from './supervised-thread.js';
+export { backoffDelayMs, STABLE_AFTER_MS } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
 export { InlineRunner, ThreadRunner } from './tail-runner.js';
 export type { RunResult, TailRunner } from './tail-runner.js';

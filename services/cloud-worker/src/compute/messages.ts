@@ -20,7 +20,19 @@ export type ToThread =
       readonly input: SharedArrayBuffer;
     }
   | { readonly kind: 'run'; readonly id: number; readonly handle: number; readonly n: number }
-  | { readonly kind: 'release'; readonly id: number; readonly handle: number };
+  | { readonly kind: 'release'; readonly id: number; readonly handle: number }
+  /**
+   * Test hook: make the thread die the way a real fault would (`exit`: `process.exit` inside the thread,
+   * as native code aborting it would; `throw`: an uncaught error), now or on receiving the next `run`
+   * (which then never answers: it is in flight when the thread dies). Only the worker's own JS thread
+   * can post it; nothing a client sends reaches it.
+   */
+  | {
+      readonly kind: 'crash';
+      readonly id: number;
+      readonly how: 'exit' | 'throw';
+      readonly atNextRun: boolean;
+    };
 
 export type FromThread =
   | { readonly kind: 'opened'; readonly id: number; readonly handle: number }

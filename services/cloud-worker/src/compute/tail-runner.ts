@@ -1,6 +1,6 @@
 import { Tensor } from 'onnxruntime-node';
 import type { OpenedSession } from '@bottlenet/model-repo';
-import type { ComputeThread } from './compute-thread.js';
+import type { SupervisedThread, ThreadSession } from './supervised-thread.js';
 
 /** One session run of a batch: the logits `[n, classes]` and the run's own duration. */
 export interface RunResult {
@@ -66,15 +66,16 @@ export class InlineRunner implements TailRunner {
  * Runs the session in a compute thread: the batch input is a SharedArrayBuffer the thread reads, so the
  * JS thread goes on serving gRPC while the session runs. A lone request (batch of one, nothing queued)
  * runs on the JS thread's own session instead: at low load the two thread hops would be all the added
- * latency, and there is nothing to overlap with.
+ * latency, and there is nothing to overlap with. The thread is supervised: if it dies, runs fail with
+ * UNAVAILABLE until a replacement has re-opened and warmed this session.
  */
 export class ThreadRunner implements TailRunner {
   readonly input: Float32Array;
   private readonly lone: InlineRunner;
 
   private constructor(
-    private readonly thread: ComputeThread,
-    private readonly handle: number,
+    private readonly thread: SupervisedThread,
+    private readonly session: ThreadSession,
     input: SharedArrayBuffer,
     opened: OpenedSession,
   ) {
@@ -87,29 +88,34 @@ export class ThreadRunner implements TailRunner {
    * in `thread` with the same options.
    */
   static async open(
-    thread: ComputeThread,
+    thread: SupervisedThread,
     path: string,
     opened: OpenedSession,
-    options: { intraOpNumThreads: number; interOpNumThreads: number; maxBatchSize: number },
+    options: {
+      intraOpNumThreads: number;
+      interOpNumThreads: number;
+      maxBatchSize: number;
+      warmupRuns: number;
+    },
   ): Promise<ThreadRunner> {
     const sampleSize = opened.inputShape.reduce((a, b) => a * b, 1);
     const input = new SharedArrayBuffer(
       options.maxBatchSize * sampleSize * Float32Array.BYTES_PER_ELEMENT,
     );
-    const handle = await thread.open(
+    const session = await thread.open({
       path,
-      {
+      options: {
         intraOpNumThreads: options.intraOpNumThreads,
         interOpNumThreads: options.interOpNumThreads,
       },
-      {
-        inputName: opened.inputName,
-        outputName: opened.outputName,
-        shape: opened.inputShape,
-        input,
-      },
-    );
-    return new ThreadRunner(thread, handle, input, opened);
+      inputName: opened.inputName,
+      outputName: opened.outputName,
+      shape: opened.inputShape,
+      input,
+      maxBatchSize: options.maxBatchSize,
+      warmupRuns: options.warmupRuns,
+    });
+    return new ThreadRunner(thread, session, input, opened);
   }
 
   run(n: number, lone = false): Promise<RunResult> {
@@ -117,10 +123,10 @@ export class ThreadRunner implements TailRunner {
       this.lone.input.set(this.input.subarray(0, this.lone.input.length));
       return this.lone.run(1);
     }
-    return this.thread.run(this.handle, n);
+    return this.thread.run(this.session, n);
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.thread.release(this.handle), this.lone.release()]);
+    await Promise.all([this.thread.release(this.session), this.lone.release()]);
   }
 }

@@ -58,6 +58,8 @@ export const ENV_VARS = {
   WORKER_INTRA_OP_THREADS: 'onnx.intraOpNumThreads',
   WORKER_COMPUTE_THREADS: 'onnx.computeThreads',
   WORKER_WARMUP_RUNS: 'onnx.warmupRuns',
+  WORKER_COMPUTE_RESTART_DELAY_MS: 'onnx.computeRestartDelayMs',
+  WORKER_COMPUTE_RESTART_MAX_DELAY_MS: 'onnx.computeRestartMaxDelayMs',
   WORKER_DEFAULT_TOP_K: 'defaultTopK',
   WORKER_EWMA_ALPHA: 'ewmaAlpha',
   WORKER_DRAIN_TIMEOUT_MS: 'drainTimeoutMs',

@@ -68,6 +68,13 @@ export const WorkerConfigSchema = Type.Object(
         computeThreads: Type.Integer({ minimum: 0, maximum: 64, default: 1 }),
         /** Warm-up runs per session at the largest batch size before reporting SERVING. @default 2 */
         warmupRuns: Type.Integer({ minimum: 0, maximum: 100, default: 2 }),
+        /**
+         * Delay before a compute thread that died is replaced; doubles with each failed attempt, back to
+         * this once a thread stayed up for a minute. @default 100
+         */
+        computeRestartDelayMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 100 }),
+        /** Cap of the restart delay. @default 10000 */
+        computeRestartMaxDelayMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 10_000 }),
       },
       { ...strict, default: {} },
     ),

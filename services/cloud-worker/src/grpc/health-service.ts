@@ -14,8 +14,8 @@ import {
 
 /**
  * grpc.health.v1 for the worker: the overall service ("") and `bottlenet.v1.InferenceService` report
- * SERVING only while every hosted model is loaded and warm and the worker is not draining; anything else
- * is NOT_SERVING. Unknown service names: NOT_FOUND from Check, SERVICE_UNKNOWN from Watch.
+ * SERVING only while every hosted model is loaded and warm, every compute thread is up (none restarting)
+ * and the worker is not draining; anything else is NOT_SERVING. Unknown service names: NOT_FOUND from Check, SERVICE_UNKNOWN from Watch.
  */
 export class HealthState {
   private serving = false;

@@ -44,14 +44,50 @@ export class ModelHost {
   private readonly metrics: WorkerMetrics;
   private readonly logger: Logger;
   /** Compute threads running the sessions; undefined when sessions run on the JS thread. */
-  private readonly pool: ComputePool | undefined;
+  readonly compute: ComputePool | undefined;
+  private readonly computeListeners: (() => void)[] = [];
 
   constructor(options: ModelHostOptions) {
     this.config = options.config;
     this.metrics = options.metrics;
     this.logger = options.logger;
-    const threads = this.config.onnx.computeThreads;
-    this.pool = threads > 0 ? new ComputePool(threads) : undefined;
+    const { computeThreads, computeRestartDelayMs, computeRestartMaxDelayMs } = this.config.onnx;
+    const metrics = this.metrics;
+    this.compute =
+      computeThreads > 0
+        ? new ComputePool({
+            size: computeThreads,
+            backoff: { initialMs: computeRestartDelayMs, maxMs: computeRestartMaxDelayMs },
+            logger: this.logger,
+            onReadyChange: () => {
+              metrics.computeThreadsReady.set(this.compute?.readyCount ?? 0);
+              for (const l of this.computeListeners) l();
+            },
+            onRestart: (thread, result) =>
+              metrics.computeThreadRestarts.labels({ thread, result }).inc(),
+            onThreadStarted: (thread) => {
+              // Expose the series at 0 from the start, so that rate() and increase() see the first restart.
+              metrics.computeThreadRestarts.labels({ thread, result: 'ok' }).inc(0);
+              metrics.computeThreadRestarts.labels({ thread, result: 'error' }).inc(0);
+              metrics.computeThreadsReady.set(this.compute?.readyCount ?? 0);
+            },
+          })
+        : undefined;
+  }
+
+  /** False while a compute thread is restarting (the networks on it cannot run). */
+  computeReady(): boolean {
+    return this.compute?.ready ?? true;
+  }
+
+  /** Why some hosted network cannot run now, or undefined. */
+  computeNotReadyReason(): string | undefined {
+    return this.compute?.notReadyReason;
+  }
+
+  /** Calls `listener` whenever {@link computeReady} may have changed. */
+  onComputeReadyChange(listener: () => void): void {
+    this.computeListeners.push(listener);
   }
 
   /** Loads and warms every directory; the first failure throws and nothing of this call is kept. */
@@ -152,7 +188,7 @@ export class ModelHost {
     const all = this.servedModels();
     this.models = new Map();
     await Promise.all(all.map((m) => releaseModel(m)));
-    await this.pool?.close();
+    await this.compute?.close();
   }
 
   /**
@@ -166,12 +202,13 @@ export class ModelHost {
     const options = { intraOpNumThreads: this.config.onnx.intraOpNumThreads, interOpNumThreads: 1 };
     const opened = await openSession(repo, target, options);
     const maxBatchSize = this.config.batching.maxBatchSize;
-    if (this.pool === undefined)
+    if (this.compute === undefined)
       return { runner: new InlineRunner(opened, maxBatchSize), inputShape: opened.inputShape };
     try {
-      const runner = await ThreadRunner.open(this.pool.take(), repo.filePath(target), opened, {
+      const runner = await ThreadRunner.open(this.compute.take(), repo.filePath(target), opened, {
         ...options,
         maxBatchSize,
+        warmupRuns: this.config.onnx.warmupRuns,
       });
       return { runner, inputShape: opened.inputShape };
     } catch (e) {

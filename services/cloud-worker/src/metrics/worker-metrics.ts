@@ -35,6 +35,8 @@ export class WorkerMetrics {
   readonly dropped: Counter<'model' | 'version' | 'partition' | 'reason'>;
   readonly ready: Gauge;
   readonly modelLoads: Counter<'model' | 'version' | 'result'>;
+  readonly computeThreadRestarts: Counter<'thread' | 'result'>;
+  readonly computeThreadsReady: Gauge;
   private sampler: (() => Iterable<PartitionGaugeSample>) | undefined;
 
   constructor(options: { maxBatchSize: number; workerId: string; defaultMetrics?: boolean }) {
@@ -105,6 +107,17 @@ export class WorkerMetrics {
       name: 'bottlenet_worker_model_loads_total',
       help: 'Model repository loads and reloads, by result (ok, error).',
       labelNames: ['model', 'version', 'result'],
+      registers,
+    });
+    this.computeThreadRestarts = new Counter({
+      name: 'bottlenet_worker_compute_thread_restarts_total',
+      help: 'Attempts to replace a compute thread that died, by thread and result (ok: the replacement re-opened and warmed every session and took work; error: it failed and is retried with backoff).',
+      labelNames: ['thread', 'result'],
+      registers,
+    });
+    this.computeThreadsReady = new Gauge({
+      name: 'bottlenet_worker_compute_threads_ready',
+      help: 'Compute threads up with every session open and warm (the worker is NOT_SERVING while one is restarting).',
       registers,
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

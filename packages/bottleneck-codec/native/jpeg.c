@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <jpeglib.h>
 #include <jerror.h>
+#include "normalize.h"
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -831,6 +832,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"untile", NULL, js_untile, NULL, NULL, NULL, napi_enumerable, NULL},
     {"encodeReference", NULL, js_encode_reference, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lastError", NULL, js_last_error, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"normalize", NULL, bn_js_normalize, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -31,6 +31,8 @@ export type {
   DecodeJpegImageOptions,
   EncodeJpegImageOptions,
 } from './jpeg/jpeg-image.js';
+export { PixelNormalizer } from './image/pixel-normalizer.js';
+export type { PixelNormalization } from './image/pixel-normalizer.js';
 
 // For codec authors and tools (vectors, benchmarks, the Python cross-check): lower-level pieces.
 export { registerCodec, codecById, codecByName, codecNames } from './codecs/codec.js';

@@ -68,6 +68,14 @@ interface NativeJpeg {
     map?: Uint8Array,
   ): number;
   lastError(): string;
+  /** native/normalize.c: interleaved bytes -> planar float32 through per-channel 256-entry tables. */
+  normalize(
+    pixels: Uint8Array,
+    channels: number,
+    tables: Float32Array,
+    out: Float32Array,
+    offset: number,
+  ): number;
 }
 
 export const NATIVE_ERR_ARGS = -1;

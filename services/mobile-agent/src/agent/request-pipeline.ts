@@ -160,7 +160,7 @@ export class RequestPipeline {
       timeoutMs,
     );
     const networkMs = r.totalMs;
-    const serverMs = (r.value.timings?.totalUs ?? 0) / 1000;
+    const serverMs = r.value.totalUs / 1000;
     this.deps.measurements.observePath(this.deps.link.observeInfer(r.bytes, networkMs, serverMs));
     this.deps.measurements.observeBytes(candidate, r.bytes);
     const top = r.value.topK.map((sc) => ({

@@ -8,11 +8,24 @@ export interface Deadline {
   done(): void;
 }
 
-interface Entry {
-  readonly at: number;
-  readonly controller: AbortController;
-  readonly what: string;
-  readonly ms: number;
+/** One pending call; `done()` is a prototype method, so a call creates no closure. */
+class Entry implements Deadline {
+  readonly controller = new AbortController();
+
+  constructor(
+    private readonly owner: Set<Entry>,
+    readonly at: number,
+    readonly what: string,
+    readonly ms: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  done(): void {
+    this.owner.delete(this);
+  }
 }
 
 /**
@@ -31,10 +44,10 @@ export class Deadlines {
 
   start(ms: number, what: string): Deadline {
     const at = this.now() + ms;
-    const e: Entry = { at, controller: new AbortController(), what, ms };
+    const e = new Entry(this.pending, at, what, ms);
     this.pending.add(e);
     if (at < this.armedAt) this.arm(at);
-    return { signal: e.controller.signal, at, done: () => void this.pending.delete(e) };
+    return e;
   }
 
   /** Calls still waiting (for tests). */

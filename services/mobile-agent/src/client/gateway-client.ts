@@ -1,9 +1,10 @@
 import { Pool } from 'undici';
 import { Code, MeshError, codeFromString, fromNodeError } from '@bottlenet/errors';
-import { InferReply, PlanReply, PlanRequest } from '@bottlenet/protocol';
+import { PlanReply, PlanRequest } from '@bottlenet/protocol';
 import type { LinkEmulator } from '../link/index.js';
 import { Deadlines } from './deadlines.js';
 import { InferRequestEncoder, type InferCall } from './infer-request-encoder.js';
+import { InferReplyDecoder, type InferAnswer } from './infer-reply-decoder.js';
 
 export interface GatewayClientOptions {
   readonly baseUrl: string;
@@ -25,6 +26,20 @@ export interface Timed<T> {
 
 /** The fields of an Infer the agent sets per request (model and version are the client's). */
 export type { InferCall } from './infer-request-encoder.js';
+export type { InferAnswer, InferScore } from './infer-reply-decoder.js';
+
+/** The model an Infer is for: name and version go into every request, classes help decode replies. */
+export interface InferModel {
+  readonly name: string;
+  readonly version: string;
+  readonly classes?: readonly string[];
+}
+
+/** The per-model request encoder and reply decoder. */
+interface InferCodec {
+  readonly encoder: InferRequestEncoder;
+  readonly decoder: InferReplyDecoder;
+}
 
 /**
  * The agent's side of the gateway's HTTP API: `POST /v1/plan` (proto3 JSON) and `POST /v1/infer`
@@ -42,11 +57,8 @@ export class GatewayClient {
     readonly json: Record<string, string>;
     readonly proto: Record<string, string>;
   };
-  /** One encoder per model view (the agent has one); keyed by identity, no key string per call. */
-  private readonly encoders = new WeakMap<
-    { readonly name: string; readonly version: string },
-    InferRequestEncoder
-  >();
+  /** One encoder/decoder per model view (the agent has one); keyed by identity, no key string per call. */
+  private readonly codecs = new WeakMap<InferModel, InferCodec>();
 
   constructor(private readonly opts: GatewayClientOptions) {
     const url = new URL(opts.baseUrl);
@@ -71,17 +83,23 @@ export class GatewayClient {
     return { value: PlanReply.fromJSON(json), bytes: r.bytes, totalMs: r.totalMs };
   }
 
-  async infer(
-    model: { name: string; version: string },
-    req: InferCall,
-    timeoutMs: number,
-  ): Promise<Timed<InferReply>> {
-    let enc = this.encoders.get(model);
-    if (enc === undefined)
-      this.encoders.set(model, (enc = new InferRequestEncoder(model.name, model.version)));
-    const body = enc.encode(req);
+  /**
+   * `POST /v1/infer`: the fields of the reply the agent uses (`InferAnswer`: top-k and the worker's
+   * total time), decoded by hand (`InferReplyDecoder`).
+   */
+  async infer(model: InferModel, req: InferCall, timeoutMs: number): Promise<Timed<InferAnswer>> {
+    let codec = this.codecs.get(model);
+    if (codec === undefined) {
+      codec = {
+        encoder: new InferRequestEncoder(model.name, model.version),
+        decoder: new InferReplyDecoder(model.classes),
+      };
+      this.codecs.set(model, codec);
+    }
+    const body = codec.encoder.encode(req);
     const r = await this.call('/v1/infer', body, this.headers.proto, timeoutMs);
-    return { value: InferReply.decode(r.value), bytes: r.bytes, totalMs: r.totalMs };
+    const v = codec.decoder.decode(r.value);
+    return { value: v, bytes: r.bytes, totalMs: r.totalMs };
   }
 
   /** Closes the connections (pending calls fail). */

@@ -17,33 +17,30 @@ export interface InferCall {
  */
 export class InferRequestEncoder {
   private readonly prefix: Buffer;
+  /** model + version + partition id, per partition id seen (a handful: the model's candidates). */
+  private readonly prefixes = new Map<string, Buffer>();
 
   constructor(model: string, version: string) {
     this.prefix = Buffer.concat([stringField(1, model), stringField(2, version)]);
   }
 
   encode(r: InferCall): Buffer {
-    const part = Buffer.byteLength(r.partitionId);
-    const id = Buffer.byteLength(r.requestId);
+    const prefix = this.prefixFor(r.partitionId);
     const payload =
       r.payload?.$case === 'featureFrame' ? r.payload.featureFrame : r.payload?.inputImage;
     const tag = r.payload?.$case === 'featureFrame' ? 0x22 : 0x2a; // field 4 or 5, wire type 2
     const timeoutMs = r.timeoutMs >>> 0;
     const topK = r.topK >>> 0;
+    const idAscii = isAscii(r.requestId);
+    const id = idAscii ? r.requestId.length : Buffer.byteLength(r.requestId);
     const n =
-      this.prefix.length +
-      (part > 0 ? 1 + varintLength(part) + part : 0) +
+      prefix.length +
       (payload !== undefined ? 1 + varintLength(payload.length) + payload.length : 0) +
       (timeoutMs !== 0 ? 1 + varintLength(timeoutMs) : 0) +
       (id > 0 ? 1 + varintLength(id) + id : 0) +
       (topK !== 0 ? 1 + varintLength(topK) : 0);
     const out = Buffer.allocUnsafe(n);
-    let o = this.prefix.copy(out, 0);
-    if (part > 0) {
-      out[o++] = 0x1a;
-      o = writeVarint(out, o, part);
-      o += out.write(r.partitionId, o, 'utf8');
-    }
+    let o = prefix.copy(out, 0);
     if (payload !== undefined) {
       out[o++] = tag;
       o = writeVarint(out, o, payload.length);
@@ -57,7 +54,13 @@ export class InferRequestEncoder {
     if (id > 0) {
       out[o++] = 0x3a;
       o = writeVarint(out, o, id);
-      o += out.write(r.requestId, o, 'utf8');
+      if (idAscii) {
+        // a UUID: 36 one-byte characters, cheaper in this loop than a call into the UTF-8 writer
+        const s = r.requestId;
+        for (let i = 0; i < id; i++) out[o++] = s.charCodeAt(i);
+      } else {
+        o += out.write(r.requestId, o, 'utf8');
+      }
     }
     if (topK !== 0) {
       out[o++] = 0x40;
@@ -65,6 +68,21 @@ export class InferRequestEncoder {
     }
     return out;
   }
+
+  /** The constant fields and the partition id (field 3), encoded once per partition id. */
+  private prefixFor(partitionId: string): Buffer {
+    let p = this.prefixes.get(partitionId);
+    if (p === undefined) {
+      p = Buffer.concat([this.prefix, stringField(3, partitionId)]);
+      if (this.prefixes.size < 64) this.prefixes.set(partitionId, p);
+    }
+    return p;
+  }
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 function stringField(field: number, s: string): Buffer {

@@ -28,11 +28,11 @@ function reference(spec: InputSpec, img: ImageInput): Float32Array {
   });
 }
 
-test('bit-identical to normalizeInput: colour (word and byte loops), gray, and channel conversions', () => {
+test('bit-identical to normalizeInput: colour (aligned and unaligned views, odd planes), gray, and channel conversions', () => {
   const cases: [InputSpec, ImageInput][] = [
-    [rgb, image(12, 12, 3, 1)], // aligned: word loop
-    [rgb, image(12, 12, 3, 2, 1)], // unaligned view: byte loop
-    [{ ...rgb, shape: [3, 5, 3] }, image(3, 5, 3, 3)], // plane not a multiple of 4: byte loop
+    [rgb, image(12, 12, 3, 1)], // aligned view
+    [rgb, image(12, 12, 3, 2, 1)], // unaligned view
+    [{ ...rgb, shape: [3, 5, 3] }, image(3, 5, 3, 3)], // plane not a multiple of 4
     [grayOdd, image(7, 5, 1, 4)],
     [grayOdd, image(7, 5, 3, 5)], // colour -> gray
     [rgb, image(12, 12, 1, 6)], // gray -> colour

@@ -13,6 +13,7 @@ export type {
   FrameInfo,
   JpegMode,
 } from './frame/feature-frame.js';
+export { FeatureFrameEncoder } from './frame/frame-encoder.js';
 export { parseFrameHeader, frameHeaderLength } from './frame/frame-header.js';
 export type { FrameHeader, FrameLimits } from './frame/frame-header.js';
 export {

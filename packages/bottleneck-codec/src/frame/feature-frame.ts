@@ -83,29 +83,7 @@ export function encodeFeatureFrame(
   if (!(data instanceof Float32Array))
     throw codecError(CodecErrorType.BadOptions, 'data must be a Float32Array');
   const n = checkShape(shape, data.length);
-  const codec = codecByName(options.codec);
-  const bits = options.bits ?? 8;
-  const lv = levelsOf(bits);
-  let quality = 0;
-  if (codec.usesQuality) {
-    quality = options.quality ?? 20;
-    if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-      throw codecError(
-        CodecErrorType.BadOptions,
-        `${codec.name} quality must be an integer in 1..100, got ${String(quality)}`,
-      );
-    }
-  }
-  const { tablesOmitted, compact } = jpegModeOf(codec.supportsOmitTables, options);
-  if (codec.kind === 'image') {
-    const { width, height } = tiledSize(shape);
-    if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
-      throw codecError(
-        CodecErrorType.BadOptions,
-        `shape ${shape.join('x')} tiles into ${width}x${height}, above ${MAX_IMAGE_SIDE}`,
-      );
-    }
-  }
+  const { codec, bits, lv, quality, tablesOmitted, compact } = prepareFeatureEncode(shape, options);
   const ctx = { shape, bits, quality, tablesOmitted, compact };
   let payload: Uint8Array;
   let min: number;
@@ -166,6 +144,47 @@ function jpegModeOf(
     );
   }
   return { tablesOmitted: jpegMode === 'abbreviated', compact: jpegMode === 'compact' };
+}
+
+/** The checked settings of one encode: what {@link encodeFeatureFrame} validates besides the data. */
+export interface PreparedFeatureEncode {
+  readonly codec: ReturnType<typeof codecByName>;
+  readonly bits: number;
+  readonly lv: number;
+  readonly quality: number;
+  readonly tablesOmitted: boolean;
+  readonly compact: boolean;
+}
+
+/** Validates `options` for `shape` (already checked): codec, bits, quality, JPEG mode, tiled size. */
+export function prepareFeatureEncode(
+  shape: FeatureShape,
+  options: EncodeFeatureOptions,
+): PreparedFeatureEncode {
+  const codec = codecByName(options.codec);
+  const bits = options.bits ?? 8;
+  const lv = levelsOf(bits);
+  let quality = 0;
+  if (codec.usesQuality) {
+    quality = options.quality ?? 20;
+    if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
+      throw codecError(
+        CodecErrorType.BadOptions,
+        `${codec.name} quality must be an integer in 1..100, got ${String(quality)}`,
+      );
+    }
+  }
+  const { tablesOmitted, compact } = jpegModeOf(codec.supportsOmitTables, options);
+  if (codec.kind === 'image') {
+    const { width, height } = tiledSize(shape);
+    if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
+      throw codecError(
+        CodecErrorType.BadOptions,
+        `shape ${shape.join('x')} tiles into ${width}x${height}, above ${MAX_IMAGE_SIDE}`,
+      );
+    }
+  }
+  return { codec, bits, lv, quality, tablesOmitted, compact };
 }
 
 /** Parses, checks and decodes a frame into a new Float32Array. */

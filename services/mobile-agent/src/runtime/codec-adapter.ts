@@ -1,6 +1,6 @@
 import {
+  FeatureFrameEncoder,
   decodeJpegImage,
-  encodeFeatureFrame,
   encodeJpegImage,
   isCodecError,
 } from '@bottlenet/bottleneck-codec';
@@ -8,19 +8,26 @@ import { Code, MeshError } from '@bottlenet/errors';
 import type { AgentCodec, ImageInput } from './types.js';
 import { decodePnm, isPnm } from './pnm.js';
 
-/** The agent's codec over @bottlenet/bottleneck-codec, at the manifest's codec settings. */
+/**
+ * The agent's codec over @bottlenet/bottleneck-codec, at the manifest's codec settings. Features go
+ * through one `FeatureFrameEncoder` per feature shape (options checked once per partition, not per
+ * request); callers pass the same shape array each time (the manifest's `featureShape`).
+ */
 export function createAgentCodec(settings: {
   kind: string;
   quality: number;
   bits: number;
 }): AgentCodec {
+  const encoders = new WeakMap<readonly number[], FeatureFrameEncoder>();
+  const options = { codec: settings.kind, quality: settings.quality, bits: settings.bits };
   return {
     encodeFeatures(features, shape) {
-      return encodeFeatureFrame(features, [shape[0]!, shape[1]!, shape[2]!], {
-        codec: settings.kind,
-        quality: settings.quality,
-        bits: settings.bits,
-      });
+      let enc = encoders.get(shape);
+      if (enc === undefined) {
+        enc = new FeatureFrameEncoder([shape[0]!, shape[1]!, shape[2]!], options);
+        encoders.set(shape, enc);
+      }
+      return enc.encode(features);
     },
     encodeImage(image, quality) {
       return encodeJpegImage(image.pixels, image.width, image.height, image.channels, quality);

@@ -10,14 +10,11 @@
 import http from 'k6/http';
 import { check } from 'k6';
 import { Counter } from 'k6/metrics';
+import { loadTestOptions } from './lib/options.js';
 
 const GATEWAY = __ENV.GATEWAY_URL || 'http://127.0.0.1:8080';
 const KEY = __ENV.API_KEY || 'dev-key-change-me-0123456789';
 const MODEL = __ENV.MODEL || 'fmnist-tiny';
-const SCENARIO = __ENV.SCENARIO || 'steady';
-const DURATION = __ENV.DURATION || '30s';
-const RAMP = __ENV.RAMP || '5s';
-const RATE = Number(__ENV.RATE || 50);
 const PLAN = (__ENV.PLAN || '1') !== '0';
 const TIMEOUT = __ENV.HTTP_TIMEOUT || '10s';
 // INFER_BODY (one file) is kept for compatibility; INFER_BODIES is a comma-separated list, rotated.
@@ -26,64 +23,17 @@ const inferBodies = bodyFiles.map((f) => open(f, 'b'));
 
 const lost = new Counter('lost');
 
-const scenarios = {
-  steady: {
-    executor: 'constant-arrival-rate',
-    rate: RATE,
-    timeUnit: '1s',
-    duration: DURATION,
-    preAllocatedVUs: 20,
-    maxVUs: 200,
-  },
-  ramp: {
-    executor: 'ramping-arrival-rate',
-    startRate: 10,
-    timeUnit: '1s',
-    preAllocatedVUs: 20,
-    maxVUs: 400,
-    stages: [
-      { target: RATE, duration: DURATION },
-      { target: 10, duration: '10s' },
-    ],
-  },
-  spike: {
-    executor: 'ramping-arrival-rate',
-    startRate: 10,
-    timeUnit: '1s',
-    preAllocatedVUs: 20,
-    maxVUs: 600,
-    stages: [
-      { target: 10, duration: '10s' },
-      { target: RATE, duration: '5s' },
-      { target: RATE, duration: '10s' },
-      { target: 10, duration: '5s' },
-    ],
-  },
-  // CI's bounded congestion run: ramp to RATE over RAMP, hold it for DURATION, stop.
-  congestion: {
-    executor: 'ramping-arrival-rate',
-    startRate: 1,
-    timeUnit: '1s',
-    preAllocatedVUs: 32,
-    maxVUs: Number(__ENV.MAX_VUS || 256),
-    stages: [
-      { target: RATE, duration: RAMP },
-      { target: RATE, duration: DURATION },
-    ],
-  },
-};
-
-export const options = {
-  scenarios: { [SCENARIO]: scenarios[SCENARIO] },
-  discardResponseBodies: true,
+export const options = loadTestOptions({
+  defaultRate: 50,
+  preAllocatedVUs: 20,
   thresholds: {
     'http_req_duration{endpoint:plan}': [`p(95)<${__ENV.PLAN_P95_MS || 50}`],
     'http_req_duration{endpoint:infer}': [`p(95)<${__ENV.INFER_P95_MS || 500}`],
     http_req_failed: [`rate<${__ENV.MAX_ERROR_RATE || 0.01}`],
     lost: [`count<=${__ENV.MAX_LOST || 0}`],
   },
-  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
-};
+  extra: { discardResponseBodies: true },
+});
 
 const auth = { Authorization: `Bearer ${KEY}` };
 const networks = ['3g', '4g', 'wifi'];

@@ -10,12 +10,9 @@
 import grpc from 'k6/net/grpc';
 import { check } from 'k6';
 import { Counter, Rate } from 'k6/metrics';
+import { loadTestOptions } from './lib/options.js';
 
 const WORKERS = (__ENV.WORKERS || '127.0.0.1:50051').split(',');
-const SCENARIO = __ENV.SCENARIO || 'steady';
-const DURATION = __ENV.DURATION || '30s';
-const RAMP = __ENV.RAMP || '5s';
-const RATE = Number(__ENV.RATE || 100);
 const requests = (__ENV.REQUESTS || '')
   .split(',')
   .filter((f) => f !== '')
@@ -29,61 +26,15 @@ client.load([__ENV.PROTO_DIR || '../../packages/protocol/proto'], 'bottlenet/v1/
 const lost = new Counter('lost');
 const notOk = new Rate('grpc_req_failed');
 
-const scenarios = {
-  steady: {
-    executor: 'constant-arrival-rate',
-    rate: RATE,
-    timeUnit: '1s',
-    duration: DURATION,
-    preAllocatedVUs: 16,
-    maxVUs: 200,
-  },
-  ramp: {
-    executor: 'ramping-arrival-rate',
-    startRate: 10,
-    timeUnit: '1s',
-    preAllocatedVUs: 16,
-    maxVUs: 400,
-    stages: [
-      { target: RATE, duration: DURATION },
-      { target: 10, duration: '10s' },
-    ],
-  },
-  spike: {
-    executor: 'ramping-arrival-rate',
-    startRate: 10,
-    timeUnit: '1s',
-    preAllocatedVUs: 16,
-    maxVUs: 600,
-    stages: [
-      { target: 10, duration: '10s' },
-      { target: RATE, duration: '5s' },
-      { target: RATE, duration: '10s' },
-      { target: 10, duration: '5s' },
-    ],
-  },
-  congestion: {
-    executor: 'ramping-arrival-rate',
-    startRate: 1,
-    timeUnit: '1s',
-    preAllocatedVUs: 32,
-    maxVUs: Number(__ENV.MAX_VUS || 256),
-    stages: [
-      { target: RATE, duration: RAMP },
-      { target: RATE, duration: DURATION },
-    ],
-  },
-};
-
-export const options = {
-  scenarios: { [SCENARIO]: scenarios[SCENARIO] },
+export const options = loadTestOptions({
+  defaultRate: 100,
+  preAllocatedVUs: 16,
   thresholds: {
     grpc_req_duration: [`p(95)<${__ENV.INFER_P95_MS || 500}`],
     grpc_req_failed: [`rate<${__ENV.MAX_ERROR_RATE || 0.01}`],
     lost: [`count<=${__ENV.MAX_LOST || 0}`],
   },
-  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
-};
+});
 
 let connected = false;
 

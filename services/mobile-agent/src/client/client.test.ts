@@ -192,3 +192,45 @@ test('a malformed reply is Internal / bad_reply, as the generated decoder throws
       e instanceof MeshError && e.type === 'bad_reply' && /longer than 10/.test(e.message),
   );
 });
+
+test('a late Infer is DeadlineExceeded / timeout: in the HTTP call and in the emulated uplink wait', async () => {
+  const { createServer } = await import('node:http');
+  const { GatewayClient } = await import('./gateway-client.js');
+  const { LinkEmulator } = await import('../link/index.js');
+  const server = createServer(() => {
+    // never answers
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const model = { name: 'm', version: '1', classes: ['a'] };
+  const call = { partitionId: 'rb1', timeoutMs: 50, requestId: 'r', topK: 1 };
+  const late = (e: unknown): boolean =>
+    e instanceof MeshError &&
+    e.code === Code.DeadlineExceeded &&
+    e.type === 'timeout' &&
+    /gateway \/v1\/infer did not answer within 50 ms/.test(e.message);
+  const plain = new GatewayClient({ baseUrl: `http://127.0.0.1:${port}` });
+  // 10 kB over 0.1 Mbps: the uplink alone takes 800 ms
+  const slow = new GatewayClient({
+    baseUrl: `http://127.0.0.1:${port}`,
+    link: new LinkEmulator(0.1, 0),
+  });
+  try {
+    const t0 = performance.now();
+    await assert.rejects(plain.infer(model, call, 50), late);
+    await assert.rejects(
+      slow.infer(
+        model,
+        { ...call, payload: { $case: 'inputImage', inputImage: new Uint8Array(10_000) } },
+        50,
+      ),
+      late,
+    );
+    assert.ok(performance.now() - t0 < 600, 'both calls ended at their deadlines');
+  } finally {
+    await plain.close();
+    await slow.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});

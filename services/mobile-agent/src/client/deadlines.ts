@@ -1,30 +1,51 @@
+import { EventEmitter } from 'node:events';
 import { Code, MeshError } from '@bottlenet/errors';
 
-/** One call's deadline: abort `signal` is fired when it passes; call `done()` when the call ends. */
+/**
+ * What a call's deadline hands to the code that waits: an `abort` event plus `aborted` / `reason`,
+ * the EventEmitter form of a signal that undici's `request({signal})` accepts, and that the link
+ * emulator's waits listen to. Cheaper to make than an `AbortController` + `AbortSignal` (an
+ * EventTarget with its own listener map), which every call used to build.
+ */
+export interface DeadlineSignal extends EventEmitter {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+}
+
+/** One call's deadline: `signal` fires `abort` when it passes; call `done()` when the call ends. */
 export interface Deadline {
-  readonly signal: AbortSignal;
+  readonly signal: DeadlineSignal;
   /** performance.now() at which the call is late. */
   readonly at: number;
   done(): void;
 }
 
-/** One pending call; `done()` is a prototype method, so a call creates no closure. */
-class Entry implements Deadline {
-  readonly controller = new AbortController();
+/** One pending call: its own signal; `done()` is a prototype method, so a call creates no closure. */
+class Entry extends EventEmitter implements Deadline, DeadlineSignal {
+  aborted = false;
+  reason: unknown = undefined;
 
   constructor(
     private readonly owner: Set<Entry>,
     readonly at: number,
     readonly what: string,
     readonly ms: number,
-  ) {}
+  ) {
+    super();
+  }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  get signal(): DeadlineSignal {
+    return this;
   }
 
   done(): void {
     this.owner.delete(this);
+  }
+
+  abort(reason: MeshError): void {
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
   }
 }
 
@@ -70,7 +91,7 @@ export class Deadlines {
     for (const e of this.pending) {
       if (e.at <= now + 0.5) {
         this.pending.delete(e);
-        e.controller.abort(
+        e.abort(
           new MeshError(Code.DeadlineExceeded, `${e.what} did not answer within ${e.ms} ms`, {
             type: 'timeout',
           }),

@@ -24,6 +24,10 @@ export interface Timed<T> {
   readonly totalMs: number;
 }
 
+/** What a late call's error names (constants: no string built per call). */
+const PLAN_LABEL = 'gateway /v1/plan';
+const INFER_LABEL = 'gateway /v1/infer';
+
 /** The fields of an Infer the agent sets per request (model and version are the client's). */
 export type { InferCall } from './infer-request-encoder.js';
 export type { InferAnswer, InferScore } from './infer-reply-decoder.js';
@@ -78,7 +82,7 @@ export class GatewayClient {
 
   async plan(req: PlanRequest, timeoutMs: number): Promise<Timed<PlanReply>> {
     const body = Buffer.from(JSON.stringify(PlanRequest.toJSON(req)));
-    const r = await this.call('/v1/plan', body, this.headers.json, timeoutMs);
+    const r = await this.call('/v1/plan', PLAN_LABEL, body, this.headers.json, timeoutMs);
     const json: unknown = JSON.parse(r.value.toString('utf8'));
     return { value: PlanReply.fromJSON(json), bytes: r.bytes, totalMs: r.totalMs };
   }
@@ -97,7 +101,7 @@ export class GatewayClient {
       this.codecs.set(model, codec);
     }
     const body = codec.encoder.encode(req);
-    const r = await this.call('/v1/infer', body, this.headers.proto, timeoutMs);
+    const r = await this.call('/v1/infer', INFER_LABEL, body, this.headers.proto, timeoutMs);
     const v = codec.decoder.decode(r.value);
     return { value: v, bytes: r.bytes, totalMs: r.totalMs };
   }
@@ -109,11 +113,12 @@ export class GatewayClient {
 
   private async call(
     path: string,
+    label: string,
     body: Buffer,
     headers: Record<string, string>,
     timeoutMs: number,
   ): Promise<Timed<Buffer>> {
-    const deadline = this.deadlines.start(timeoutMs, `gateway ${path}`);
+    const deadline = this.deadlines.start(timeoutMs, label);
     const signal = deadline.signal;
     const t0 = performance.now();
     try {

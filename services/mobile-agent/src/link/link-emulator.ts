@@ -1,5 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** What a wait can be cancelled by: an `abort` event with `aborted` / `reason` (a call's deadline). */
+export interface LinkAbort {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  once(event: 'abort', listener: () => void): unknown;
+  removeListener(event: 'abort', listener: () => void): unknown;
+}
+
 /**
  * Shapes an uplink in-process: transfers are serialised on one link of `bandwidthMbps` (a transfer
  * waits for the ones before it), each arrives `rttMs / 2` after its last bit, and the reply comes back
@@ -22,17 +30,33 @@ export class LinkEmulator {
   }
 
   /** Resolves when `bytes` sent now would have reached the far end. */
-  async uplink(bytes: number, signal?: AbortSignal): Promise<void> {
+  async uplink(bytes: number, signal?: LinkAbort): Promise<void> {
     const t = this.now();
     const start = Math.max(t, this.busyUntil);
     this.busyUntil = start + this.transmitMs(bytes);
     const wait = this.busyUntil + this.rttMs / 2 - t;
-    if (wait > 0.05) await sleep(wait, undefined, signal === undefined ? undefined : { signal });
+    if (wait > 0.05) await waitFor(wait, signal);
   }
 
   /** Resolves when a reply sent now would have reached the device. */
-  async downlink(signal?: AbortSignal): Promise<void> {
-    if (this.rttMs > 0)
-      await sleep(this.rttMs / 2, undefined, signal === undefined ? undefined : { signal });
+  async downlink(signal?: LinkAbort): Promise<void> {
+    if (this.rttMs > 0) await waitFor(this.rttMs / 2, signal);
   }
+}
+
+/** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
+function waitFor(ms: number, signal: LinkAbort | undefined): Promise<void> {
+  if (signal === undefined) return sleep(ms);
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal.removeListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.once('abort', onAbort);
+  });
 }

@@ -63,8 +63,9 @@ export function printTable(log: Log, rows: readonly Row[]): void {
  * `worker: ort_ratio=… batching_gain=… added_p50_ms=…`. Returns whether every limit was met.
  */
 export function printHeadline(log: Log, h: Row, tookSeconds: number): boolean {
+  const paperShaped = h.name.startsWith('scenes-resnet50-slim@');
   log(
-    `headline: ${h.name} tail ${h.partitionId} (the paper-shaped ResNet-50 split, the configuration the mesh is built for)`,
+    `headline: ${h.name} tail ${h.partitionId}${paperShaped ? ' (the paper-shaped ResNet-50 split, the configuration the mesh is built for)' : ''}`,
   );
   log(
     `low load: p50 client round trip ${h.rttP50Ms.toFixed(3)} ms, session run ${h.computeP50Ms.toFixed(3)} ms, worker added ${h.addedP50Ms.toFixed(3)} ms`,

@@ -47,11 +47,11 @@ export class LinkEmulator {
 /** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
 function waitFor(ms: number, signal: LinkAbort | undefined): Promise<void> {
   if (signal === undefined) return sleep(ms);
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal.reason as Error);
+      reject(signal.reason);
     };
     const timer = setTimeout(() => {
       signal.removeListener('abort', onAbort);

@@ -47,11 +47,11 @@ export class LinkEmulator {
 /** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
 function waitFor(ms: number, signal: LinkAbort | undefined): Promise<void> {
   if (signal === undefined) return sleep(ms);
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) return Promise.reject(asError(signal.reason));
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(asError(signal.reason));
     };
     const timer = setTimeout(() => {
       signal.removeListener('abort', onAbort);
@@ -59,4 +59,8 @@ function waitFor(ms: number, signal: LinkAbort | undefined): Promise<void> {
     }, ms);
     signal.once('abort', onAbort);
   });
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }

@@ -72,7 +72,11 @@ describe('model loading', () => {
       });
       await new Promise((r) => setTimeout(r, 50));
       await w.worker.reload([v2]);
-      await new Promise((r) => setTimeout(r, 50));
+      // Keep the load on until a few requests were answered by the new version (a fixed 50 ms was too
+      // short on a loaded machine: every reply in it could still come from requests sent before the swap).
+      const end = performance.now() + 10_000;
+      while (versions.filter((v) => v === '2').length < 8 && performance.now() < end)
+        await new Promise((r) => setTimeout(r, 10));
       stop = true;
       await Promise.all(loops);
       assert.deepEqual(failures, []);

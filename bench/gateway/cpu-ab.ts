@@ -2,99 +2,36 @@
 //   node --conditions=source --import tsx bench/gateway/cpu-ab.ts '<env of A as JSON>' '<env of B as JSON>'
 // Starts redis-server, a stub InferenceService (grpc-js, in this process: fixed reply with a load hint),
 // the real load monitor, and two gateway processes from source that differ only by the environment given
-// (e.g. a switch a change under test reads). Then, in interleaved rounds, each gateway gets a block of
-// /v1/infer and a block of /v1/plan requests one at a time; the gateway's own CPU for the block is read
-// from its /metrics (process.cpuUsage, microseconds) before and after. Prints the median (and min) CPU
-// per request per route and variant, and B/A. BENCH_AB_ROUNDS (default 8), BENCH_AB_BLOCK (default 300).
-import { readFileSync } from 'node:fs';
+// (e.g. a switch a change under test reads; BENCH_AB_GATEWAY_MAIN in a variant's environment runs
+// another copy of the gateway's main.ts, e.g. one exported from git HEAD: before/after a change). Then, in interleaved rounds, each gateway gets a block of
+// /v1/infer and a block of /v1/plan requests one at a time; the gateway's own CPU for the block is its
+// run time from /proc before and after (cpuUsOf, all threads, nanoseconds). Prints the median (and min) CPU
+// per request per route and variant, and B/A. BENCH_AB_ROUNDS (default 8), BENCH_AB_BLOCK (default 300),
+// BENCH_AB_ROUTES (default infer,plan), BENCH_AB_STRACE=1 (system calls per request, strace -c, first), BENCH_AB_CPU_PROF (a folder: each gateway runs with `node --cpu-prof`, profiles in <folder>/A and /B).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Client } from 'undici';
-import {
-  InferReply,
-  InferRequest,
-  InferenceServiceService,
-  type InferenceServiceServer,
-  type LoadReport,
-} from '@bottlenet/protocol';
-import { ROOT, start, startRedis, stopAll, tsx, writeJson } from './processes.js';
+import { InferReply, InferRequest } from '@bottlenet/protocol';
+import { ROOT, cpuUsOf, start, startRedis, stopAll, tsx, writeJson } from './processes.js';
+import { stubWorker } from './stub-worker.js';
 
 const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 8);
 const BLOCK = Number(process.env.BENCH_AB_BLOCK ?? 300);
+const ROUTES = (process.env.BENCH_AB_ROUTES ?? 'infer,plan').split(',') as ('infer' | 'plan')[];
 const KEY = 'bench-key-0123456789abcdef';
 const MODEL = 'fmnist-tiny';
 const MODEL_DIR = join(ROOT, 'models', MODEL);
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function stubWorker(): Promise<{ address: string; server: Server }> {
-  let address = '';
-  const report = (): LoadReport => ({
-    workerId: 'stub',
-    address,
-    models: [{ name: MODEL, version: '1', partitionIds: ['rb1', 'rb2', 'rb3', 'cloud'] }],
-    partitions: [
-      {
-        model: MODEL,
-        version: '1',
-        partitionId: 'rb1',
-        queueDepth: 0,
-        inFlight: 0,
-        ewmaServiceMs: 2,
-        ewmaBatchSize: 1,
-        ewmaQueueMs: 0,
-        maxBatchSize: 4,
-        completedTotal: 0,
-      },
-    ],
-    inFlight: 0,
-    capacity: 8,
-    queueCapacity: 64,
-    queueDepth: 0,
-    timestampMs: Date.now(),
-    ready: true,
-  });
-  const impl: InferenceServiceServer = {
-    infer(call, cb) {
-      const r = report();
-      cb(null, {
-        requestId: call.request.requestId,
-        topK: [
-          { classIndex: 3, label: 'three', score: 0.9 },
-          { classIndex: 1, label: 'one', score: 0.05 },
-        ],
-        timings: { queueUs: 10, decodeUs: 50, computeUs: 400, totalUs: 470, batchSize: 1 },
-        load: {
-          workerId: r.workerId,
-          queueDepth: 0,
-          inFlight: 0,
-          capacity: 8,
-          queueCapacity: 64,
-          partitions: r.partitions,
-          timestampMs: r.timestampMs,
-        },
-        workerId: 'stub',
-        model: MODEL,
-        version: '1',
-        partitionId: call.request.partitionId,
-      });
-    },
-    getLoad(_call, cb) {
-      cb(null, report());
-    },
-    inferStream(call) {
-      call.end();
-    },
-  };
-  const server = new Server();
-  server.addService(InferenceServiceService, impl);
-  const port = await new Promise<number>((res, rej) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-      e ? rej(e) : res(p),
-    ),
-  );
-  address = `127.0.0.1:${String(port)}`;
-  return { address, server };
+/** `node --cpu-prof` arguments for gateway `i` when BENCH_AB_CPU_PROF names a folder (A in A/, B in B/). */
+function profArgs(i: number): string[] {
+  const dir = process.env.BENCH_AB_CPU_PROF;
+  return dir === undefined || dir === ''
+    ? []
+    : ['--cpu-prof', '--cpu-prof-dir', join(dir, 'AB'[i]!)];
 }
 
 async function main(): Promise<void> {
@@ -127,12 +64,16 @@ async function main(): Promise<void> {
       const g = await start(
         `gateway-${'AB'[i]!}`,
         process.execPath,
-        tsx('services/gateway/src/main.ts', ['--config', config]),
+        [
+          ...profArgs(i),
+          ...tsx(env.BENCH_AB_GATEWAY_MAIN ?? 'services/gateway/src/main.ts', ['--config', config]),
+        ],
         env,
         /"port":(\d+)[^\n]*"msg":"gateway listening"/,
       );
       return {
         name: 'AB'[i]!,
+        pid: g.proc.child.pid!,
         env,
         url: `http://127.0.0.1:${g.match[1]!}`,
         http: new Client(`http://127.0.0.1:${g.match[1]!}`, { pipelining: 1 }),
@@ -166,18 +107,12 @@ async function main(): Promise<void> {
   });
   const inferHeaders = { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-protobuf' };
   const planHeaders = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
-  const cpuUs = async (url: string): Promise<number> => {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const m = /^bottlenet_gateway_process_cpu_seconds_total ([0-9.e+-]+)$/m.exec(text);
-    if (m === null) throw new Error('no process_cpu_seconds_total in /metrics');
-    return Number(m[1]) * 1e6;
-  };
   const block = async (
     g: (typeof gateways)[number],
     route: 'infer' | 'plan',
     n: number,
   ): Promise<number> => {
-    const before = await cpuUs(g.url);
+    const before = cpuUsOf(g.pid);
     for (let i = 0; i < n; i++) {
       const r =
         route === 'infer'
@@ -198,14 +133,43 @@ async function main(): Promise<void> {
         throw new Error(`${g.name} ${route}: ${String(r.statusCode)} ${bytes.toString()}`);
       if (route === 'infer' && i === 0) InferReply.decode(bytes);
     }
-    return ((await cpuUs(g.url)) - before) / n;
+    return (cpuUsOf(g.pid) - before) / n;
   };
-  for (const g of gateways)
-    for (const route of ['infer', 'plan'] as const) await block(g, route, 500); // warm-up (JIT)
+  for (const g of gateways) for (const route of ROUTES) await block(g, route, 500); // warm-up (JIT)
+  if (process.env.BENCH_AB_STRACE === '1' && existsSync('/usr/bin/strace')) {
+    // System calls per request (load-independent, unlike CPU time on a shared machine).
+    for (const g of gateways) {
+      for (const route of ROUTES) {
+        const out = join(mkdtempSync(join(tmpdir(), 'bn-strace-')), 'strace.txt');
+        const tracer = spawn('/usr/bin/strace', ['-c', '-f', '-o', out, '-p', String(g.pid)], {
+          stdio: 'ignore',
+        });
+        await new Promise((res) => setTimeout(res, 1000)); // attached
+        await block(g, route, 500);
+        const exited = new Promise((res) => tracer.once('exit', res));
+        tracer.kill('SIGINT');
+        await exited;
+        const text = readFileSync(out, 'utf8');
+        const rows = text
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/))
+          .filter((f) => f.length >= 5 && /^[0-9.]+$/.test(f[0]!));
+        const calls = (f: string[]): number => Number(f[3]);
+        const per = rows
+          .filter((f) => f[f.length - 1] !== 'total')
+          .map((f) => `${f[f.length - 1]!}=${(calls(f) / 500).toFixed(2)}`)
+          .join(' ');
+        const total = rows.find((f) => f[f.length - 1] === 'total');
+        log(
+          `${g.name}/${route}: system calls per request ${total ? (calls(total) / 500).toFixed(2) : '?'} (${per})`,
+        );
+      }
+    }
+  }
   const samples: Record<string, number[]> = {};
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? gateways : [...gateways].reverse();
-    for (const route of ['infer', 'plan'] as const) {
+    for (const route of ROUTES) {
       for (const g of order)
         (samples[`${g.name}/${route}`] ??= []).push(await block(g, route, BLOCK));
     }
@@ -213,7 +177,7 @@ async function main(): Promise<void> {
   log(
     `A=${JSON.stringify(envs[0])} B=${JSON.stringify(envs[1])}; ${String(ROUNDS)} rounds x ${String(BLOCK)} requests; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
   );
-  for (const route of ['infer', 'plan']) {
+  for (const route of ROUTES) {
     const a = samples[`A/${route}`]!;
     const b = samples[`B/${route}`]!;
     log(

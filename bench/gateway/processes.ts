@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -102,4 +102,24 @@ export async function startRedis(): Promise<string> {
     /Ready to accept connections/,
   );
   return `redis://127.0.0.1:${String(port)}`;
+}
+
+/**
+ * CPU time a process has used so far, all its threads (libuv pool, GC helpers) together, in
+ * microseconds: the sum of `/proc/<pid>/task/<tid>/schedstat` (nanosecond run time, so a block of a few
+ * hundred requests is measured without the 10 ms tick of `/proc/<pid>/stat`, and without a request to
+ * the process). Linux only.
+ */
+export function cpuUsOf(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${String(pid)}/task`)) {
+    try {
+      ns += Number(
+        readFileSync(`/proc/${String(pid)}/task/${tid}/schedstat`, 'utf8').split(' ')[0],
+      );
+    } catch {
+      // the thread ended in between
+    }
+  }
+  return ns / 1000;
 }

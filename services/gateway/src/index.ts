@@ -16,6 +16,8 @@ export { Catalogue } from './catalogue/catalogue.js';
 // Building blocks, for tests and tools.
 export { WorkerPool } from './routing/worker-pool.js';
 export type { WorkerEntry } from './routing/worker-pool.js';
+export { GrpcUnaryChannel } from './routing/grpc-unary-channel.js';
+export type { UnaryCallback, CancelFn } from './routing/grpc-unary-channel.js';
 export { PlanService } from './plan/plan-service.js';
 export { RateLimiter } from './http/rate-limiter.js';
 export { ApiKeys } from './http/auth.js';

@@ -29,21 +29,22 @@ export class PlanCache {
   }
 
   /**
-   * Stores (and returns) the serialised reply of `body` on view `viewKey`; undefined when it is not cached. `json` must end with
-   * `"generatedAtMs":0}` (the last field of PlanReply), which `reply()` replaces with the time.
+   * Stores (and returns) the serialised reply of `body` on view `viewKey`; undefined when it is not
+   * cached. `json` must hold the top-level field `"generatedAtMs":0` (anywhere: the serialiser puts
+   * optional fields such as `runnerUp` after the required ones), which `reply()` replaces with the time.
    */
   set(body: string, viewKey: number, json: string, stale: boolean): PlanCacheEntry | undefined {
-    if (
-      this.#maxEntries <= 0 ||
-      body.length > this.#maxKeyBytes ||
-      !json.endsWith(GENERATED_AT_ZERO)
-    )
-      return undefined;
+    if (this.#maxEntries <= 0 || body.length > this.#maxKeyBytes) return undefined;
+    // Inside a JSON string every quote is escaped, so an unescaped `"generatedAtMs":` is a key; the
+    // top-level one is the last (no nested object of PlanReply has the field).
+    const at = json.lastIndexOf(GENERATED_AT_ZERO);
+    const end = at + GENERATED_AT_ZERO.length;
+    if (at <= 0 || (json[end] !== ',' && json[end] !== '}')) return undefined;
     if (!this.#entries.delete(body) && this.#entries.size >= this.#maxEntries) {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
-    const entry = new PlanCacheEntry(viewKey, json.slice(0, -2), stale);
+    const entry = new PlanCacheEntry(viewKey, json.slice(0, end - 1), json.slice(end), stale);
     this.#entries.set(body, entry);
     return entry;
   }
@@ -53,18 +54,20 @@ export class PlanCache {
   }
 }
 
-const GENERATED_AT_ZERO = '"generatedAtMs":0}';
+const GENERATED_AT_ZERO = '"generatedAtMs":0';
 
 export class PlanCacheEntry {
   constructor(
     readonly viewKey: number,
     /** The JSON up to the value of `generatedAtMs`. */
     readonly prefix: string,
+    /** The JSON after it. */
+    readonly suffix: string,
     readonly stale: boolean,
   ) {}
 
   /** The reply body with `generatedAtMs` = `nowMs`. */
   reply(nowMs: number): string {
-    return `${this.prefix}${String(nowMs)}}`;
+    return `${this.prefix}${String(nowMs)}${this.suffix}`;
   }
 }

@@ -24,6 +24,7 @@
 #include <jpeglib.h>
 #include <jerror.h>
 #include "normalize.h"
+#include "jpeg-scan.h"
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -70,6 +71,8 @@ typedef struct {
   JSAMPROW *rows; /* row pointers, grown on demand */
   size_t rows_cap;
   char last_error[256];
+  bn_scan_tables scan; /* jpeg-scan.c: Huffman tables and the divisors of the last quality */
+  unsigned char level_lut[9][256]; /* level -> pixel for bits 1..8, filled once in init */
 } codec_state;
 
 static unsigned char *pixel_scratch(codec_state *s, size_t n) {
@@ -566,7 +569,13 @@ static void quantize_f32(const float *d, size_t n, double mn, double mx, int lev
  * Range + quantize + level->pixel + tile of a c x h x w float32 tensor into pix (width*height bytes);
  * range receives [min, max]. 0, or ERR_NONFINITE.
  */
-static int quantize_to_tiles(const float *data, int c, int h, int w, int bits, unsigned char *pix, double *range) {
+static void fill_level_lut(int bits, unsigned char *lut) {
+  int levels = (1 << bits) - 1;
+  for (int v = 0; v <= levels; v++) lut[v] = (unsigned char)floor((double)v * 255.0 / levels + 0.5);
+}
+
+static int quantize_to_tiles(const unsigned char lut[256], const float *data, int c, int h, int w, int bits,
+                             unsigned char *pix, double *range) {
   size_t n = (size_t)c * h * w;
   int cols = tile_cols(c), rows = tile_rows(c);
   int width = cols * w, height = rows * h;
@@ -575,8 +584,6 @@ static int quantize_to_tiles(const float *data, int c, int h, int w, int bits, u
   range[0] = fmn;
   range[1] = fmx;
   int levels = (1 << bits) - 1;
-  unsigned char lut[256];
-  for (int v = 0; v <= levels; v++) lut[v] = (unsigned char)floor((double)v * 255.0 / levels + 0.5);
   if (c < cols * rows || !(fmx > fmn)) memset(pix, 0, (size_t)width * height);
   if (fmx > fmn) {
     double dmin = fmn, scale = levels / ((double)fmx - (double)fmn);
@@ -630,10 +637,60 @@ static napi_value js_encode_feature(napi_env env, napi_callback_info info) {
   if (dst_len < need) return make_i32(env, ERR_SMALL);
   unsigned char *pix = pixel_scratch(s, (size_t)width * height);
   if (!pix) return make_i32(env, ERR_ARGS);
-  if (quantize_to_tiles(data, c, h, w, bits, pix, (double *)rptr) < 0) return make_i32(env, ERR_NONFINITE);
+  if (quantize_to_tiles(s->level_lut[bits], data, c, h, w, bits, pix, (double *)rptr) < 0) return make_i32(env, ERR_NONFINITE);
   size_t size = 0;
   int rc = encode_any(s, mode, pix, width, height, 1, q, dst, dst_len, &size);
   return rc < 0 ? make_i32(env, rc) : make_f64(env, (double)size);
+}
+
+/*
+ * encodeFeatureScan(data: Float32Array, c, h, w, bits, quality, out: Uint8Array, range: Float64Array[2])
+ * -> bytes of the scan written to out: the tables-omitted payload (the entropy-coded bytes of the
+ * standard stream encodeFeature writes, between SOS and EOI), by jpeg-scan.c instead of libjpeg;
+ * range = [min, max]. Or a negative error (ERR_SMALL: out is below scanBound of the tiled image).
+ */
+static napi_value js_encode_feature_scan(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  float *data;
+  size_t n;
+  unsigned char *dst;
+  size_t dst_len;
+  int32_t c, h, w, bits, q;
+  napi_typedarray_type type;
+  size_t rlen, off;
+  void *rptr;
+  napi_value ab;
+  codec_state *s = get_state(env);
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 8 || !get_f32(env, argv[0], &data, &n) || !get_i32(env, argv[1], &c) || !get_i32(env, argv[2], &h) ||
+      !get_i32(env, argv[3], &w) || !get_i32(env, argv[4], &bits) || !get_i32(env, argv[5], &q) ||
+      !get_bytes(env, argv[6], &dst, &dst_len) ||
+      napi_get_typedarray_info(env, argv[7], &type, &rlen, &rptr, &ab, &off) != napi_ok || type != napi_float64_array ||
+      rlen < 2)
+    return make_i32(env, ERR_ARGS);
+  if (c < 1 || h < 1 || w < 1 || bits < 1 || bits > 8 || q < 1 || q > 100 || n != (size_t)c * h * w)
+    return make_i32(env, ERR_ARGS);
+  int width = tile_cols(c) * w, height = tile_rows(c) * h;
+  if (width > 65500 || height > 65500) return make_i32(env, ERR_ARGS);
+  if (dst_len < bn_scan_bound(width, height)) return make_i32(env, ERR_SMALL);
+  unsigned char *pix = pixel_scratch(s, (size_t)width * height);
+  if (!pix) return make_i32(env, ERR_ARGS);
+  if (quantize_to_tiles(s->level_lut[bits], data, c, h, w, bits, pix, (double *)rptr) < 0) return make_i32(env, ERR_NONFINITE);
+  long size = bn_encode_gray_scan(&s->scan, pix, width, height, q, dst, dst_len);
+  return size < 0 ? make_i32(env, size == -2 ? ERR_SMALL : ERR_ARGS) : make_f64(env, (double)size);
+}
+
+/* scanBound(width, height) -> the output size encodeFeatureScan needs for a width x height tiled image. */
+static napi_value js_scan_bound(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t w, h;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || !get_i32(env, argv[0], &w) || !get_i32(env, argv[1], &h) || w < 1 || h < 1 || w > 65500 ||
+      h > 65500)
+    return make_i32(env, ERR_ARGS);
+  return make_f64(env, (double)bn_scan_bound(w, h));
 }
 
 /*
@@ -802,6 +859,7 @@ static napi_value js_last_error(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   codec_state *s = calloc(1, sizeof *s);
   if (!s) return NULL;
+  for (int b = 1; b <= 8; b++) fill_level_lut(b, s->level_lut[b]);
   for (int m = 0; m < 2; m++) {
     lj_error_init(&s->cerr[m], 0);
     s->cinfo[m].err = &s->cerr[m].pub;
@@ -833,6 +891,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"encodeReference", NULL, js_encode_reference, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lastError", NULL, js_last_error, NULL, NULL, NULL, napi_enumerable, NULL},
     {"normalize", NULL, bn_js_normalize, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"encodeFeatureScan", NULL, js_encode_feature_scan, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"scanBound", NULL, js_scan_bound, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

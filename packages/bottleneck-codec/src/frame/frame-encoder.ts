@@ -1,6 +1,10 @@
 import { jpegCodec } from '../codecs/jpeg-codec.js';
 import { scanBounds } from '../jpeg/abbreviated.js';
-import { encodeFeatureJpegScratch, type JpegStreamKind } from '../jpeg/jpeg-native.js';
+import {
+  encodeFeatureJpegScratch,
+  encodeFeatureScanScratch,
+  type JpegStreamKind,
+} from '../jpeg/jpeg-native.js';
 import { ownedBytes } from '../internal/pool.js';
 import { checkShape, type FeatureShape } from '../tiling.js';
 import { CodecErrorType, codecError } from './frame-error.js';
@@ -20,14 +24,17 @@ import {
 /** min and max as little-endian float32 bytes, whatever the host's byte order. */
 const rangeView = new DataView(new ArrayBuffer(8));
 const rangeBytes = new Uint8Array(rangeView.buffer);
+const rangeScratch = new Float64Array(2);
 
 /**
  * {@link encodeFeatureFrame} for one shape and one set of options, checked once: a device that sends
  * the same partition's features request after request pays the option checks, the codec lookup and
  * the tiling arithmetic once, not per frame, and can write each frame straight into its own buffer
  * (`encodeInto`, e.g. inside a protobuf body). Byte-identical to `encodeFeatureFrame(data, shape,
- * options)` (tested). JPEG runs its own short path (one native call for range, quantize, tile and
- * JPEG; the scan cut out; the fixed header bytes precomputed); the other codecs go through
+ * options)` (tested). JPEG runs its own short path: with tables omitted (the default) one native call
+ * does range, quantize, tile and the scan without libjpeg's per-image set-up (native/jpeg-scan.c,
+ * byte-identical to libjpeg-turbo's scan); complete JPEGs are libjpeg's stream as in
+ * `encodeFeatureFrame`; the fixed header bytes are precomputed. The other codecs go through
  * `encodeFeatureFrame`.
  */
 export class FeatureFrameEncoder {
@@ -111,6 +118,17 @@ export class FeatureFrameEncoder {
   }
 
   private jpegPayload(data: Float32Array): { payload: Uint8Array; min: number; max: number } {
+    if (this.tablesOmitted && this.kind === 'standard') {
+      const scan = encodeFeatureScanScratch(
+        data,
+        this.shape,
+        this.bits,
+        this.quality,
+        rangeScratch,
+      );
+      if (scan !== undefined)
+        return { payload: scan, min: rangeScratch[0]!, max: rangeScratch[1]! };
+    }
     const { jpeg, min, max } = encodeFeatureJpegScratch(
       data,
       this.shape,

@@ -68,6 +68,19 @@ interface NativeJpeg {
     map?: Uint8Array,
   ): number;
   lastError(): string;
+  /** native/jpeg-scan.c: range + quantize + tile + the tables-omitted JPEG payload (the scan only). */
+  encodeFeatureScan?(
+    data: Float32Array,
+    c: number,
+    h: number,
+    w: number,
+    bits: number,
+    quality: number,
+    out: Uint8Array,
+    range: Float64Array,
+  ): number;
+  /** Output bytes encodeFeatureScan needs for a width x height tiled image. */
+  scanBound?(width: number, height: number): number;
   /** native/normalize.c: interleaved bytes -> planar float32 through per-channel 256-entry tables. */
   normalize(
     pixels: Uint8Array,

@@ -123,6 +123,51 @@ export function encodeFeatureJpegScratch(
   return { jpeg: encodeScratch.subarray(0, n), min: rangeScratch[0]!, max: rangeScratch[1]! };
 }
 
+let scanScratch = new Uint8Array(4096);
+
+/**
+ * The tables-omitted payload of a float32 feature (the scan of the standard stream, without its
+ * headers) in one native call that does not go through libjpeg (native/jpeg-scan.c: byte-identical,
+ * tested against the libjpeg path): a view of a scratch buffer valid until the next call, or undefined
+ * when the addon predates it (the caller takes the libjpeg path). The range is in `range`.
+ */
+export function encodeFeatureScanScratch(
+  data: Float32Array,
+  shape: FeatureShape,
+  bits: number,
+  quality: number,
+  range: Float64Array,
+): Uint8Array | undefined {
+  const native = nativeJpeg();
+  if (native.encodeFeatureScan === undefined || native.scanBound === undefined) return undefined;
+  let n = native.encodeFeatureScan(
+    data,
+    shape[0],
+    shape[1],
+    shape[2],
+    bits,
+    quality,
+    scanScratch,
+    range,
+  );
+  if (n === NATIVE_ERR_SMALL) {
+    const { width, height } = tiledSize(shape);
+    scanScratch = new Uint8Array(Math.max(native.scanBound(width, height), scanScratch.length * 2));
+    n = native.encodeFeatureScan(
+      data,
+      shape[0],
+      shape[1],
+      shape[2],
+      bits,
+      quality,
+      scanScratch,
+      range,
+    );
+  }
+  if (n < 0) throw nativeError(n, CodecErrorType.BadOptions, 'jpeg encode');
+  return scanScratch.subarray(0, n);
+}
+
 /**
  * JPEG decode + untile + dequantize into `out[offset, offset + c*h*w)` in one native call (the JPEG
  * headers are read once, and must give the tiled size of `shape`).

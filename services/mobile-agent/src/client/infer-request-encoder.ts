@@ -40,7 +40,8 @@ export class InferRequestEncoder {
       (id > 0 ? 1 + varintLength(id) + id : 0) +
       (topK !== 0 ? 1 + varintLength(topK) : 0);
     const out = Buffer.allocUnsafe(n);
-    let o = prefix.copy(out, 0);
+    out.set(prefix, 0);
+    let o = prefix.length;
     if (payload !== undefined) {
       out[o++] = tag;
       o = writeVarint(out, o, payload.length);

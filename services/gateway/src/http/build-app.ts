@@ -102,33 +102,38 @@ export async function buildApp(ctx: GatewayContext, logger: Logger): Promise<Fas
   app.addSchema(CloudViewBody);
   app.addSchema(CandidatePredictionBody);
 
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback hooks, not async ones: no promise per hook per request.
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
-    if (
-      req.headers['x-request-id'] !== undefined &&
-      !REQUEST_ID.test(String(req.headers['x-request-id']))
-    ) {
+    const callerId = req.headers['x-request-id'];
+    if (callerId !== undefined && !REQUEST_ID.test(String(callerId))) {
       // A caller's id that is not safe to log or echo is replaced.
       (req as { id: string }).id = randomUUID();
       reply.header('x-request-id', req.id);
     }
     const scope = req.routeOptions.config.scope;
-    if (scope === undefined) return;
+    if (scope === undefined) {
+      done();
+      return;
+    }
     try {
       const principal = keys.authorize(req.headers.authorization, scope);
       limiter.take(principal.name, principal.ratePerSecond);
     } catch (err) {
       if (err instanceof MeshError)
         ctx.metrics.rejected.inc({ reason: err.type ?? codeToString(err.code) });
-      throw err;
+      done(err as Error);
+      return;
     }
+    done();
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     ctx.metrics.requests.inc({ route, status: String(reply.statusCode) });
     ctx.metrics.duration.observe({ route }, reply.elapsedTime / 1000);
     if (debug)
       req.log.debug({ route, status: reply.statusCode, ms: reply.elapsedTime }, 'request done');
+    done();
   });
   app.setErrorHandler((err, req, reply) => {
     if ((err as { validation?: unknown }).validation !== undefined)

@@ -1,7 +1,7 @@
 import { Code, MeshError, codeToString } from '@bottlenet/errors';
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { InferenceServiceService, type InferRequest } from '@bottlenet/protocol';
 import type { GatewayMetrics } from '../metrics.js';
+import { GrpcUnaryChannel } from './grpc-unary-channel.js';
 import { readReplyLoad, type ReplyLoad } from './reply-load.js';
 import type { WorkerEntry, WorkerPool } from './worker-pool.js';
 
@@ -74,8 +74,12 @@ export async function forwardInfer(o: ForwardOptions): Promise<ForwardResult> {
     if (attempt > 1) o.metrics.retries.inc();
     if (lastKnown) o.metrics.lastKnownCalls.inc();
     try {
-      const bytes = withOverrides(o.requestBytes, Math.max(1, Math.floor(remaining)), o.requestId);
-      const replyBytes = await callInfer(worker, bytes, o.deadlineAtMs, o.cancel);
+      const framed = framedWithOverrides(
+        o.requestBytes,
+        Math.max(1, Math.floor(remaining)),
+        o.requestId,
+      );
+      const replyBytes = await callInfer(worker, framed, o.deadlineAtMs, o.cancel);
       const load = readReplyLoad(replyBytes);
       o.metrics.upstream.inc({ worker: worker.id, code: 'ok' });
       o.pool.applyHint(worker, load);
@@ -110,28 +114,51 @@ function noWorker(r: InferRequest, cause: MeshError | undefined): MeshError {
 /**
  * The caller's bytes with `timeout_ms` (field 6) and `request_id` (field 7) appended: for a scalar field
  * the last occurrence wins in protobuf, so the payload is forwarded without being decoded and re-encoded.
+ * Written once into the gRPC frame (5-byte prefix, see `GrpcUnaryChannel.frame`), with no intermediate
+ * buffers.
  */
-function withOverrides(bytes: Buffer, timeoutMs: number, requestId: string): Buffer {
-  const tail = new BinaryWriter()
-    .uint32((6 << 3) | 0)
-    .uint32(timeoutMs)
-    .uint32((7 << 3) | 2)
-    .string(requestId)
-    .finish();
-  return Buffer.concat([bytes, tail]);
+function framedWithOverrides(bytes: Buffer, timeoutMs: number, requestId: string): Buffer {
+  const idLength = Buffer.byteLength(requestId);
+  const tailLength = 1 + varintLength(timeoutMs) + 1 + varintLength(idLength) + idLength;
+  const framed = GrpcUnaryChannel.frame(bytes, tailLength);
+  let at = 5 + bytes.length;
+  framed[at++] = (6 << 3) | 0;
+  at = writeVarint(framed, at, timeoutMs);
+  framed[at++] = (7 << 3) | 2;
+  at = writeVarint(framed, at, idLength);
+  framed.write(requestId, at, 'utf8');
+  return framed;
+}
+
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}
+
+function writeVarint(buf: Buffer, at: number, n: number): number {
+  while (n >= 0x80) {
+    buf[at++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[at++] = n;
+  return at;
 }
 
 const INFER_PATH = InferenceServiceService.infer.path;
 
 function callInfer(
   worker: WorkerEntry,
-  request: Buffer,
+  framed: Buffer,
   deadlineAtMs: number,
   handle: CancelHandle | undefined,
 ): Promise<Buffer> {
   worker.outstanding++;
   return new Promise<Buffer>((resolve, reject) => {
-    const cancel = worker.client.call(INFER_PATH, request, deadlineAtMs, (err, reply) => {
+    const cancel = worker.client.callFramed(INFER_PATH, framed, deadlineAtMs, (err, reply) => {
       worker.outstanding--;
       if (err === undefined && reply !== undefined) resolve(reply);
       else

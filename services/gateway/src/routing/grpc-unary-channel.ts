@@ -53,6 +53,28 @@ export class GrpcUnaryChannel {
    * here if no answer came by then.
    */
   call(path: string, message: Buffer, deadlineAtMs: number, callback: UnaryCallback): CancelFn {
+    return this.callFramed(path, GrpcUnaryChannel.frame(message), deadlineAtMs, callback);
+  }
+
+  /**
+   * A buffer of `5 + message.length + extra` bytes: the gRPC message prefix (not compressed, the length
+   * of the message and the `extra` bytes the caller writes after it), then `message`.
+   */
+  static frame(message: Buffer, extra = 0): Buffer {
+    const framed = Buffer.allocUnsafe(5 + message.length + extra);
+    framed[0] = 0; // not compressed
+    framed.writeUInt32BE(message.length + extra, 1);
+    message.copy(framed, 5);
+    return framed;
+  }
+
+  /** `call` with a message already framed (see `frame`): no copy here. */
+  callFramed(
+    path: string,
+    framed: Buffer,
+    deadlineAtMs: number,
+    callback: UnaryCallback,
+  ): CancelFn {
     if (this.#closed) {
       callback(
         new MeshError(Code.Unavailable, `${this.#name}: channel closed`, {
@@ -89,10 +111,6 @@ export class GrpcUnaryChannel {
       return noop;
     }
     new UnaryCall(stream, this.#name, timeoutMs, callback);
-    const framed = Buffer.allocUnsafe(5 + message.length);
-    framed[0] = 0; // not compressed
-    framed.writeUInt32BE(message.length, 1);
-    message.copy(framed, 5);
     stream.end(framed);
     return () => {
       if (!stream.closed) stream.close(NGHTTP2_CANCEL);

@@ -114,6 +114,7 @@ describe('forwardInfer with last known workers (real grpc-js server)', () => {
   const server = new Server();
   let address = '';
   let calls = 0;
+  let lastRequest: InferRequest | undefined;
   before(async () => {
     const id = (b: Buffer): Buffer => b;
     server.register(
@@ -121,6 +122,7 @@ describe('forwardInfer with last known workers (real grpc-js server)', () => {
       (c: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
         calls++;
         const req = InferRequest.decode(c.request);
+        lastRequest = req;
         cb(
           null,
           Buffer.from(
@@ -170,6 +172,13 @@ describe('forwardInfer with last known workers (real grpc-js server)', () => {
     pool.update(summary([worker('a', address)]));
     const live = await forward(pool);
     assert.equal(live.lastKnown, false);
+    // The caller's bytes arrive with the remaining budget and the request id appended.
+    assert.equal(lastRequest?.requestId, 'r1');
+    assert.ok(
+      lastRequest.timeoutMs > 1000 && lastRequest.timeoutMs <= 2000,
+      `${lastRequest.timeoutMs}`,
+    );
+    assert.deepEqual(lastRequest.payload, request.payload);
     pool.update(summary([]));
     const metrics = createGatewayMetrics();
     const before = calls;

@@ -23,6 +23,8 @@ const rounds = Number(process.env['OVERHEAD_ROUNDS'] ?? 60);
 const net = process.env['OVERHEAD_LINK'] ?? '3g';
 const LIMIT_MS = 0.3;
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
+const mean = (xs: readonly number[]): number =>
+  xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 const mesh = await startMesh({ repoRoot: root, modelDirs: [modelDir], workers: 1 });
 try {
@@ -47,6 +49,10 @@ try {
         await agent.classify(images[i % images.length]!, { force: id, topK: 1 });
     const overhead: number[] = [];
     const byPart = new Map<string, number[]>(splits.map((id) => [id, []]));
+    // the device time the energy model charges (mobileMs = session run + overhead), per partition
+    const device = new Map<string, { session: number[]; mobile: number[] }>(
+      splits.map((id) => [id, { session: [], mobile: [] }]),
+    );
     const profile = process.env['OVERHEAD_PROFILE'];
     const inspector = profile === undefined ? undefined : new Session();
     if (inspector !== undefined) {
@@ -63,6 +69,8 @@ try {
         if (res.answeredBy !== 'cloud') continue;
         overhead.push(res.overheadMs);
         byPart.get(id)!.push(res.overheadMs);
+        device.get(id)!.session.push(res.sessionMs);
+        device.get(id)!.mobile.push(res.mobileMs);
         sessionMs += res.sessionMs;
       }
     }
@@ -78,7 +86,7 @@ try {
     );
     for (const [id, xs] of byPart)
       log(
-        `e2e-overhead:   ${id.padEnd(5)} p50 ${percentile(xs, 0.5).toFixed(3)} ms  p90 ${percentile(xs, 0.9).toFixed(3)} ms`,
+        `e2e-overhead:   ${id.padEnd(5)} p50 ${percentile(xs, 0.5).toFixed(3)} ms  p90 ${percentile(xs, 0.9).toFixed(3)} ms  (device time: session p50 ${percentile(device.get(id)!.session, 0.5).toFixed(3)} ms, mobileMs p50 ${percentile(device.get(id)!.mobile, 0.5).toFixed(3)} / mean ${mean(device.get(id)!.mobile).toFixed(3)} ms)`,
       );
     log(
       `e2e-overhead: agent process CPU per request ${((cpu.user + cpu.system) / 1000 / n).toFixed(3)} ms (all threads: session runs ${(sessionMs / n).toFixed(3)} ms wall, HTTP client, overhead)`,

@@ -26,6 +26,12 @@ export class OnnxModelRuntime implements ModelRuntime {
   private readonly normaliser: InputNormaliser;
   /** The batch-1 input dims of every session, built once. */
   private readonly dims = new Map<OpenedSession, readonly number[]>();
+  /**
+   * Feeds per session and input buffer: the agent normalises into a few reused buffers, so the
+   * `Tensor` wrapping each (type checks, size) and its feeds object are built once per buffer, not per
+   * run; the tensor holds the buffer itself, so every run reads what was just written into it.
+   */
+  private readonly feeds = new Map<OpenedSession, WeakMap<Float32Array, Record<string, Tensor>>>();
 
   private constructor(
     readonly repo: ModelRepository,
@@ -34,7 +40,10 @@ export class OnnxModelRuntime implements ModelRuntime {
     private readonly full: OpenedSession,
   ) {
     this.normaliser = new InputNormaliser(repo.manifest.input);
-    for (const s of [...heads.values(), full]) this.dims.set(s, [1, ...s.inputShape]);
+    for (const s of [...heads.values(), full]) {
+      this.dims.set(s, [1, ...s.inputShape]);
+      this.feeds.set(s, new WeakMap());
+    }
   }
 
   static async open(dir: string, options: OnnxRuntimeOptions = {}): Promise<OnnxModelRuntime> {
@@ -97,7 +106,12 @@ export class OnnxModelRuntime implements ModelRuntime {
   }
 
   private async run(s: OpenedSession, input: Float32Array): Promise<Float32Array> {
-    const feeds = { [s.inputName]: new Tensor('float32', input, this.dims.get(s)) };
+    const cache = this.feeds.get(s)!;
+    let feeds = cache.get(input);
+    if (feeds === undefined) {
+      feeds = { [s.inputName]: new Tensor('float32', input, this.dims.get(s)) };
+      cache.set(input, feeds);
+    }
     try {
       const out = await s.session.run(feeds);
       return out[s.outputName]!.data as Float32Array;

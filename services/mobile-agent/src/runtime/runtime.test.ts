@@ -69,3 +69,24 @@ test('codec adapter decodes PNM and JPEG and rejects junk with a clear error', (
   );
   assert.ok(frame.length > 10 && frame.length < 400);
 });
+
+test('a reused input buffer is read afresh on every run (cached feeds)', async (t) => {
+  const rt = await OnnxModelRuntime.open(repoDir);
+  t.after(() => rt.close());
+  const [c, h, w] = rt.model.inputShape;
+  const img = (v: number) => ({
+    pixels: new Uint8Array(c * h * w).fill(v),
+    width: w,
+    height: h,
+    channels: c as 1,
+  });
+  const x = new Float32Array(rt.inputLength);
+  const first = Array.from(await rt.runFull(rt.normalise(img(0), x)));
+  const second = Array.from(await rt.runFull(rt.normalise(img(255), x)));
+  assert.notDeepEqual(first, second);
+  assert.deepEqual(
+    Array.from(await rt.runFull(rt.normalise(img(255), new Float32Array(rt.inputLength)))),
+    second,
+  );
+  assert.deepEqual(Array.from(await rt.runFull(rt.normalise(img(0), x))), first);
+});

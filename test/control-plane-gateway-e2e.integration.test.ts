@@ -1,0 +1,157 @@
+// The gateway as a real process, fed by a real load monitor through a real redis-server, routing to
+// real cloud workers running the shipped tiny model (end to end, and through a Redis crash); rejected
+// inputs over real HTTP; SIGTERM with a request in flight. Routing scenarios with test inference
+// servers: control-plane-gateway-routing.integration.test.ts.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  KEY,
+  MODEL,
+  gatewayEnvironment,
+  inferBody,
+  rb1Frame,
+  until,
+} from './control-plane-gateway-fixture.js';
+import {
+  cloudWorkerSkipReason,
+  redisSkipReason,
+  startCloudWorker,
+  startTestInferenceServer,
+} from './harness/index.js';
+
+describe('gateway over Redis and the load monitor', { skip: redisSkipReason() }, () => {
+  const env = gatewayEnvironment();
+  const { infer, register, gatewaySees, servers } = env;
+
+  describe('with real cloud workers', { skip: cloudWorkerSkipReason() }, () => {
+    before(async () => {
+      const [w1, w2] = await Promise.all([
+        startCloudWorker({ workerId: 'w1' }),
+        startCloudWorker({ workerId: 'w2' }),
+      ]);
+      await register('w1', w1.url);
+      await register('w2', w2.url);
+      await gatewaySees(2);
+    });
+
+    test('end to end: a real frame through the gateway to a real worker, JSON or protobuf', async () => {
+      const r = await infer(inferBody({ requestId: 'e2e-1' }));
+      assert.equal(r.res.status, 200, JSON.stringify(r.error));
+      assert.equal(r.reply?.requestId, 'e2e-1');
+      assert.equal(r.reply?.topK.length, 3);
+      assert.ok(['w1', 'w2'].includes(r.reply.workerId));
+      assert.equal(r.reply?.load?.workerId, r.reply?.workerId);
+      const json = await infer(inferBody(), { accept: 'application/json' });
+      assert.equal(json.res.status, 200);
+      const body = JSON.parse(json.bytes.toString()) as { topK: unknown[]; partitionId: string };
+      assert.equal(body.partitionId, 'rb1');
+      const plan = await fetch(`${env.gateway.url}/v1/plan`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: MODEL,
+          uplink: { bandwidthMbps: 1.1, network: '3g' },
+          objective: 'OBJECTIVE_LATENCY',
+          currentCandidateId: 'rb1',
+        }),
+      });
+      assert.equal(plan.status, 200);
+      const p = (await plan.json()) as {
+        cloud: { healthyWorkers: number; stale: boolean; partitions: { partitionId: string }[] };
+        chosen: { candidateId: string };
+        runnerUp?: { candidateId: string };
+      };
+      assert.equal(p.cloud.healthyWorkers, 2);
+      assert.equal(p.cloud.stale, false);
+      assert.ok(p.cloud.partitions.some((x) => x.partitionId === 'rb1'));
+      assert.ok(p.runnerUp !== undefined && p.runnerUp.candidateId !== p.chosen.candidateId);
+    });
+
+    test('Redis killed and restarted mid-stream loses no request; replies and /readyz say stale meanwhile', async () => {
+      const total = 120;
+      const statuses: number[] = [];
+      let staleReplies = 0;
+      let sawStaleReadyz = false;
+      let sent = 0;
+      const runner = async () => {
+        while (sent < total) {
+          sent++;
+          const r = await infer(
+            inferBody({ payload: { $case: 'featureFrame', featureFrame: rb1Frame(sent) } }),
+          );
+          statuses.push(r.res.status);
+          if (r.res.headers.get('x-bottlenet-view-stale') === '1') staleReplies++;
+        }
+      };
+      const chaos = async () => {
+        await until('a few requests', () => (sent >= 20 ? true : undefined));
+        await env.redis.kill();
+        await until('stale readyz', async () => {
+          const r = await fetch(`${env.gateway.url}/readyz`);
+          const b = (await r.json()) as { stale: boolean };
+          if (r.status === 200 && b.stale) sawStaleReadyz = true;
+          return sawStaleReadyz ? true : undefined;
+        });
+        const metrics = await (await fetch(`${env.gateway.url}/metrics`)).text();
+        assert.match(metrics, /bottlenet_gateway_view_stale 1/);
+        await until(
+          'more requests during the outage',
+          () => (sent >= 70 ? true : undefined),
+          30_000,
+        );
+        await env.redis.restart();
+      };
+      await Promise.all([runner(), runner(), chaos()]);
+      assert.equal(statuses.length, total);
+      assert.deepEqual(
+        statuses.filter((s) => s !== 200),
+        [],
+        'every request answered 200',
+      );
+      assert.ok(staleReplies > 0, 'some replies were marked stale');
+      assert.ok(sawStaleReadyz);
+      // The monitor republishes into the new Redis (workers re-register) and the view turns fresh again.
+      await until(
+        'fresh view',
+        async () => {
+          const b = (await (await fetch(`${env.gateway.url}/readyz`)).json()) as { stale: boolean };
+          return b.stale ? undefined : true;
+        },
+        20_000,
+      );
+    });
+  });
+
+  test('rejected inputs over real HTTP get their codes', async () => {
+    const noKey = await fetch(`${env.gateway.url}/v1/models`);
+    assert.equal(noKey.status, 401);
+    const badBody = await infer(Buffer.from([0xff, 0xff, 0xff]));
+    assert.equal(badBody.res.status, 400);
+    const unknownPartition = await infer(inferBody({ partitionId: 'rb7' }));
+    assert.equal(unknownPartition.res.status, 404);
+    const tooBig = await infer(Buffer.alloc(2 * 1024 * 1024));
+    assert.equal(tooBig.res.status, 413);
+  });
+
+  test('SIGTERM: requests in progress finish, then the gateway exits 0', async () => {
+    const s = await startTestInferenceServer({ workerId: 'slow', model: MODEL, inferDelayMs: 500 });
+    servers.push(s);
+    await register('slow', s.address);
+    await until(
+      'slow worker routable',
+      async () => {
+        const r = await infer(inferBody({ timeoutMs: 3000 }));
+        return r.res.status === 200 && r.res.headers.get('x-bottlenet-worker') === 'slow'
+          ? true
+          : undefined;
+      },
+      20_000,
+    );
+    const inFlight = infer(inferBody({ timeoutMs: 3000 }));
+    await new Promise((r) => setTimeout(r, 100));
+    const exit = env.gateway.process.stop();
+    const r = await inFlight;
+    assert.equal(r.res.status, 200);
+    assert.equal((await exit).code, 0);
+  });
+});

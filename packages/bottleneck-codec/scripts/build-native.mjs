@@ -11,7 +11,14 @@ import { createRequire } from 'node:module';
 const pkg = new URL('..', import.meta.url).pathname;
 const nativeDir = join(pkg, 'native');
 const addon = join(nativeDir, 'build', 'Release', 'bottleneck_codec.node');
-const sources = ['jpeg.c', 'jpeg-scan.c', 'jpeg-scan.h', 'normalize.c', 'normalize.h', 'binding.gyp'].map((f) => join(nativeDir, f));
+const sources = [
+  'jpeg.c',
+  'jpeg-scan.c',
+  'jpeg-scan.h',
+  'normalize.c',
+  'normalize.h',
+  'binding.gyp',
+].map((f) => join(nativeDir, f));
 
 const force = process.argv.includes('--force');
 if (!force && existsSync(addon)) {

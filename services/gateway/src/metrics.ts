@@ -5,8 +5,26 @@ export function createGatewayMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'bottlenet_gateway_' });
   const p = 'bottlenet_gateway_';
+  // The plan cache counts its own lookups; the metric reads them at scrape time (nothing per request).
+  let planCacheStats: () => { hits: number; misses: number } = () => ({ hits: 0, misses: 0 });
   return {
     registry,
+    planCacheLookups: new Counter({
+      name: `${p}plan_cache_lookups_total`,
+      help: '/v1/plan bodies looked up in the reply cache, by result (hit: answered without parsing, validation or planning)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+      collect() {
+        const stats = planCacheStats();
+        this.reset();
+        this.inc({ result: 'hit' }, stats.hits);
+        this.inc({ result: 'miss' }, stats.misses);
+      },
+    }),
+    /** Where `plan_cache_lookups_total` reads its numbers (the /v1/plan route's cache). */
+    setPlanCacheStats(stats: () => { hits: number; misses: number }): void {
+      planCacheStats = stats;
+    },
     requests: new Counter({
       name: `${p}http_requests_total`,
       help: 'HTTP requests by route and status',

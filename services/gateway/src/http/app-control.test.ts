@@ -97,6 +97,10 @@ describe('gateway HTTP surface: catalogue, plan, OpenAPI', () => {
     const b = second.json<{ generatedAtMs: number }>();
     assert.ok(b.generatedAtMs > a.generatedAtMs, 'generatedAtMs is the time of each answer');
     assert.deepEqual({ ...b, generatedAtMs: 0 }, { ...a, generatedAtMs: 0 });
+    assert.match(
+      (await gw.app.inject({ url: '/metrics' })).body,
+      /bottlenet_gateway_plan_cache_lookups_total\{result="hit"\} [1-9]/,
+    );
     // The cache is keyed by the exact text: an invalid body stays invalid, a bad one is rejected every time.
     const bad = JSON.stringify({ ...plan, uplink: { bandwidthMbps: -1, network: '4g' } });
     for (let i = 0; i < 2; i++)

@@ -25,6 +25,7 @@ interface CachedBody {
 /** POST /v1/plan and GET /v1/models. */
 export function registerControlRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const cache = new PlanCache({ maxEntries: ctx.config.plan.cacheEntries, maxKeyBytes: 4096 });
+  ctx.metrics.setPlanCacheStats(() => cache);
   const viewKey = (): number => ctx.view.version * 2 + (ctx.view.stale ? 1 : 0);
   // JSON bodies go through fastify's own parser (same errors, same prototype-poisoning checks), except a
   // /v1/plan body whose exact text is in the cache for the current view: it is not parsed at all.

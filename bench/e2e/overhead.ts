@@ -16,6 +16,7 @@ import {
   startMesh,
 } from '@bottlenet/mobile-agent';
 import { benchModel, repoRoot } from './bench-model.js';
+import { splitCpus } from './cpu-split.js';
 
 const root = repoRoot;
 const { dir: modelDir } = benchModel();
@@ -26,7 +27,14 @@ const log = (s: string): void => void process.stdout.write(`${s}\n`);
 const mean = (xs: readonly number[]): number =>
   xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
-const mesh = await startMesh({ repoRoot: root, modelDirs: [modelDir], workers: 1 });
+const cpus = splitCpus();
+const mesh = await startMesh({
+  repoRoot: root,
+  modelDirs: [modelDir],
+  workers: 1,
+  cloudCpus: cpus.cloudCpus,
+});
+log(`e2e-overhead: ${cpus.description}`);
 try {
   const running = await startAgent(
     compileAgentConfig({

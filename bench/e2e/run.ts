@@ -22,6 +22,7 @@ import {
   type RunningAgent,
 } from '@bottlenet/mobile-agent';
 import { benchModel, preferredModels, repoRoot } from './bench-model.js';
+import { splitCpus } from './cpu-split.js';
 
 const root = repoRoot;
 const { name: modelName, dir: modelDir } = benchModel();
@@ -41,9 +42,15 @@ if (modelName !== preferredModels[0])
     `e2e: NOTE models/${preferredModels[0]} is not present; measuring models/${modelName} instead`,
   );
 const t0 = Date.now();
-const mesh = await startMesh({ repoRoot: root, modelDirs: [modelDir], workers: 2 });
+const cpus = splitCpus();
+const mesh = await startMesh({
+  repoRoot: root,
+  modelDirs: [modelDir],
+  workers: 2,
+  cloudCpus: cpus.cloudCpus,
+});
 log(
-  `e2e: device = this host's CPU${slowdown > 1 ? ` emulated ${slowdown}x slower` : ''}; the cloud tier shares the same CPU`,
+  `e2e: device = this host's CPU${slowdown > 1 ? ` emulated ${slowdown}x slower` : ''}; ${cpus.description}`,
 );
 log(
   `e2e: mesh up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${mesh.redisKind}, 2 workers, load monitor, gateway ${mesh.gatewayUrl})`,

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { freePort, spawnProc, type Proc } from './proc.js';
+import { freePort, spawnProc as spawnService, type Proc } from './proc.js';
 import { startEmbeddedLoadBus, type EmbeddedLoadBus } from './embedded-load-bus.js';
 
 /**
@@ -31,6 +31,12 @@ export interface MeshOptions {
    * overrides it. @default 'auto'
    */
   readonly loadBus?: LoadBusChoice;
+  /**
+   * Pin every cloud process (Redis, workers, load monitor, gateway) to these CPUs (`taskset -c` list,
+   * e.g. `1` or `1-3`), so that an agent pinned to the others measures its device time without the cloud
+   * running on its core (see `splitCpus`). @default no pinning
+   */
+  readonly cloudCpus?: string;
 }
 
 /** A running cloud tier: Redis, workers, the load monitor and the gateway, each a real process. */
@@ -52,6 +58,8 @@ export interface Mesh {
   restartGateway(options?: { downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
+
+const TASKSET = '/usr/bin/taskset';
 
 function entry(repoRoot: string, service: string, fromSource: boolean | undefined): string[] {
   const dist = join(repoRoot, 'services', service, 'dist', 'main.js');
@@ -102,6 +110,13 @@ function loadBusChoice(
  * {@link MeshOptions.loadBus}), `workers` cloud workers, the load monitor and the gateway.
  */
 export async function startMesh(o: MeshOptions): Promise<Mesh> {
+  if (o.cloudCpus !== undefined && !existsSync(TASKSET))
+    throw new Error(`cloudCpus needs ${TASKSET} (Debian package util-linux)`);
+  // taskset execs the command, so the pid (signals, kill) stays the service's own
+  const spawnProc: typeof spawnService = (name, command, args, opts) =>
+    o.cloudCpus === undefined
+      ? spawnService(name, command, args, opts)
+      : spawnService(name, TASKSET, ['-c', o.cloudCpus, command, ...args], opts);
   const dir = mkdtempSync(join(tmpdir(), 'bn-mesh-'));
   const procs: Proc[] = [];
   const log = (name: string) => (line: string) => o.onLog?.(name, line);

@@ -20,21 +20,23 @@ export interface CpuSplit {
 export function splitCpus(): CpuSplit {
   const n = availableParallelism();
   if (process.env['E2E_CPU_SPLIT'] === '0')
-    return { description: 'device and cloud tier share every CPU (E2E_CPU_SPLIT=0)' };
+    return {
+      description: "device = this host's CPU, shared with the cloud tier (E2E_CPU_SPLIT=0)",
+    };
   if (n < 2 || !existsSync(TASKSET))
     return {
-      description: `device and cloud tier share the CPU (${n < 2 ? 'only one CPU' : `${TASKSET} missing`})`,
+      description: `device = this host's CPU, shared with the cloud tier (${n < 2 ? 'only one CPU' : `${TASKSET} missing`})`,
     };
   try {
     execFileSync(TASKSET, ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
   } catch (e) {
     return {
-      description: `device and cloud tier share the CPUs (pinning to CPU 0 failed: ${(e as Error).message})`,
+      description: `device = this host's CPU, shared with the cloud tier (pinning to CPU 0 failed: ${(e as Error).message})`,
     };
   }
   const cloudCpus = n === 2 ? '1' : `1-${String(n - 1)}`;
   return {
     cloudCpus,
-    description: `device = CPU 0 (this process), cloud tier = CPU ${cloudCpus} (taskset), as on two machines`,
+    description: `device = CPU 0 of this host (this process), cloud tier = CPU ${cloudCpus} (taskset), as on two machines`,
   };
 }

@@ -50,7 +50,7 @@ const mesh = await startMesh({
   cloudCpus: cpus.cloudCpus,
 });
 log(
-  `e2e: device = this host's CPU${slowdown > 1 ? ` emulated ${slowdown}x slower` : ''}; ${cpus.description}`,
+  `e2e: ${cpus.description}${slowdown > 1 ? `; the device emulated ${String(slowdown)}x slower` : ''}`,
 );
 log(
   `e2e: mesh up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${mesh.redisKind}, 2 workers, load monitor, gateway ${mesh.gatewayUrl})`,

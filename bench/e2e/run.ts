@@ -8,7 +8,9 @@
 // p50 < 0.3 ms. Env: E2E_MODEL (a models/ folder), E2E_IMAGES (per candidate, default 40), E2E_SLOWDOWN
 // (emulate a device N x slower than this host; default 1: the device is this host's CPU), E2E_ACC_IMAGES
 // (images for the accuracy of cloud-only and the chosen candidates; default the manifest's testSamples, the
-// images its accuracies were measured on, else 1000).
+// images its accuracies were measured on, else 1000), E2E_IDLE_GAP_MS (idle time between one answer and
+// the next request for every candidate, as between camera frames; default 0: back to back),
+// E2E_CPU_SPLIT (0: device and cloud share the CPUs).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -34,6 +36,7 @@ const manifestTestSamples = (
 ).testSamples;
 const nAccImages = Number(process.env['E2E_ACC_IMAGES'] ?? manifestTestSamples ?? 1000);
 const slowdown = Number(process.env['E2E_SLOWDOWN'] ?? 1);
+const idleGapMs = Number(process.env['E2E_IDLE_GAP_MS'] ?? 0);
 const LIMITS = { latencyGain: 10, energyGain: 10, accLossPts: 2, overheadMs: 0.3 };
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 
@@ -50,7 +53,7 @@ const mesh = await startMesh({
   cloudCpus: cpus.cloudCpus,
 });
 log(
-  `e2e: ${cpus.description}${slowdown > 1 ? `; the device emulated ${String(slowdown)}x slower` : ''}`,
+  `e2e: ${cpus.description}${slowdown > 1 ? `; the device emulated ${String(slowdown)}x slower` : ''}; ${idleGapMs > 0 ? `${String(idleGapMs)} ms idle between requests (as between camera frames)` : 'requests back to back'}`,
 );
 log(
   `e2e: mesh up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${mesh.redisKind}, 2 workers, load monitor, gateway ${mesh.gatewayUrl})`,
@@ -115,7 +118,7 @@ try {
           ...(bestSplit === undefined ? [] : [bestSplit]),
           'mobile',
         ])) {
-          const s = await measureCandidate(agentL.agent, c, images, labels);
+          const s = await measureCandidate(agentL.agent, c, images, labels, { idleGapMs });
           if (c !== 'cloud' && c !== 'mobile')
             overheads.push(
               ...s.results.filter((r) => r.answeredBy === 'cloud').map((r) => r.overheadMs),

@@ -20,16 +20,29 @@ export function percentile(xs: readonly number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 }
 
+export interface MeasureOptions {
+  /**
+   * Idle time between one answer and the next request, as between a camera's frames. A core that idled
+   * for a few milliseconds runs the next inference at about half speed (docs/mobile-agent.md), and a split
+   * request always idles while it waits on the network, so back-to-back requests would measure mobile-only
+   * hot and every split cold. @default 0
+   */
+  readonly idleGapMs?: number;
+}
+
 /** Classifies `images` one at a time on `candidate` (forced) and summarises. */
 export async function measureCandidate(
   agent: MobileAgent,
   candidate: string,
   images: readonly ImageInput[],
   labels: readonly number[],
+  options: MeasureOptions = {},
 ): Promise<CandidateStats & { results: ClassifyResult[] }> {
   const results: ClassifyResult[] = [];
   let correct = 0;
+  const gap = options.idleGapMs ?? 0;
   for (const [i, img] of images.entries()) {
+    if (i > 0 && gap > 0) await new Promise((r) => setTimeout(r, gap));
     const r = await agent.classify(img, { force: candidate, topK: 1 });
     results.push(r);
     if (r.top[0]?.classIndex === labels[i]) correct++;

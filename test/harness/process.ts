@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { orphanSafeCommand } from '@bottlenet/mobile-agent';
 
 /** How the harness knows a started process is ready. */
 export type ReadyCheck =
@@ -54,7 +55,7 @@ const OUTPUT_CAP = 1 << 20;
 
 /** Starts a process and waits until its ready check passes; on failure it is killed and the error shows its output. */
 export async function startProcess(options: StartProcessOptions): Promise<ManagedProcess> {
-  const child = spawn(options.command, options.args ?? [], {
+  const child = spawn(...orphanSafeCommand(options.command, options.args ?? []), {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

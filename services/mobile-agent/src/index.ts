@@ -30,6 +30,7 @@ export {
   startMesh,
   spawnProc,
   freePort,
+  orphanSafeCommand,
   buildLoadBodies,
   startLoad,
   loadHeldOut,
@@ -43,4 +44,5 @@ export type {
   Proc,
   LoadGenerator,
   CandidateStats,
+  MeasureOptions,
 } from './testing/index.js';

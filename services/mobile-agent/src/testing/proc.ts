@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A child process of the mesh with its recent output. */
@@ -26,13 +27,29 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * `command args` run through `setpriv --pdeathsig TERM` when util-linux's setpriv is there: the kernel sends
+ * the child SIGTERM when this process dies, even by SIGKILL, so a killed or crashed test run leaves no
+ * services behind (a normal run stops them itself). setpriv execs the command: the pid stays the child's.
+ */
+export function orphanSafeCommand(
+  command: string,
+  args: readonly string[],
+): [command: string, args: string[]] {
+  return existsSync(SETPRIV)
+    ? [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]]
+    : [command, [...args]];
+}
+
 export function spawnProc(
   name: string,
   command: string,
   args: readonly string[],
   o: { env?: Record<string, string>; cwd?: string; onLine?: (line: string) => void } = {},
 ): Proc {
-  const child = spawn(command, args, {
+  const child = spawn(...orphanSafeCommand(command, args), {
     cwd: o.cwd,
     env: { ...process.env, ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],

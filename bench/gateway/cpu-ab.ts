@@ -13,8 +13,19 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'undici';
-import { InferReply, InferRequest } from '@bottlenet/protocol';
-import { ROOT, cpuUsOf, start, startRedis, stopAll, tsx, writeJson } from './processes.js';
+import { InferReply } from '@bottlenet/protocol';
+import { planBody, routeHeaders, stubInferBody } from './requests.js';
+import {
+  ROOT,
+  cpuUsOf,
+  start,
+  startRedis,
+  stopAll,
+  tsx,
+  writeJson,
+  startLoadMonitor,
+  waitForWorkerInView,
+} from './processes.js';
 import { stubWorker } from './stub-worker.js';
 
 const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 8);
@@ -38,20 +49,7 @@ async function main(): Promise<void> {
   const envs = [2, 3].map((i) => JSON.parse(process.argv[i] ?? '{}') as Record<string, string>);
   const redisUrl = await startRedis();
   const stub = await stubWorker();
-  await start(
-    'load-monitor',
-    process.execPath,
-    tsx('services/load-monitor/src/main.ts', [
-      '--config',
-      writeJson('monitor', {
-        redis: { url: redisUrl },
-        discovery: { static: [stub.address] },
-        http: { host: '127.0.0.1', port: 0 },
-      }),
-    ]),
-    {},
-    /"msg":"load monitor listening"/,
-  );
+  await startLoadMonitor(redisUrl, [stub.address]);
   const config = writeJson('gateway', {
     listen: { host: '127.0.0.1', port: 0 },
     redis: { url: redisUrl },
@@ -81,32 +79,11 @@ async function main(): Promise<void> {
     }),
   );
   for (const g of gateways) {
-    for (let i = 0; ; i++) {
-      const r = (await (await fetch(`${g.url}/readyz`)).json()) as { workers: number };
-      if (r.workers >= 1) break;
-      if (i > 200) throw new Error(`gateway ${g.name} never saw the worker`);
-      await new Promise((res) => setTimeout(res, 50));
-    }
+    await waitForWorkerInView(g.url);
   }
-  const inferBody = Buffer.from(
-    InferRequest.encode({
-      model: MODEL,
-      version: '',
-      partitionId: 'rb1',
-      payload: { $case: 'featureFrame', featureFrame: Buffer.alloc(300, 7) },
-      timeoutMs: 5000,
-      requestId: '',
-      topK: 5,
-    }).finish(),
-  );
-  const planBody = JSON.stringify({
-    model: MODEL,
-    uplink: { bandwidthMbps: 5.85, network: '4g' },
-    objective: 'OBJECTIVE_LATENCY',
-    currentCandidateId: 'rb1',
-  });
-  const inferHeaders = { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-protobuf' };
-  const planHeaders = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+  const inferBody = stubInferBody(MODEL);
+  const plan = planBody(MODEL);
+  const headers = routeHeaders(KEY);
   const block = async (
     g: (typeof gateways)[number],
     route: 'infer' | 'plan',
@@ -119,14 +96,14 @@ async function main(): Promise<void> {
           ? await g.http.request({
               path: '/v1/infer',
               method: 'POST',
-              headers: inferHeaders,
+              headers: headers.infer,
               body: inferBody,
             })
           : await g.http.request({
               path: '/v1/plan',
               method: 'POST',
-              headers: planHeaders,
-              body: planBody,
+              headers: headers.plan,
+              body: plan,
             });
       const bytes = Buffer.from(await r.body.arrayBuffer());
       if (r.statusCode !== 200)

@@ -11,8 +11,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'undici';
-import { InferRequest } from '@bottlenet/protocol';
-import { ROOT, cpuUsOf, start, startRedis, stopAll, tsx, writeJson } from './processes.js';
+import { planBody, routeHeaders, stubInferBody } from './requests.js';
+import {
+  ROOT,
+  cpuUsOf,
+  start,
+  startRedis,
+  stopAll,
+  tsx,
+  writeJson,
+  startLoadMonitor,
+  waitForWorkerInView,
+} from './processes.js';
 import { STUB_MODEL, stubWorker } from './stub-worker.js';
 
 const ROUNDS = Number(process.env.BENCH_FLOOR_ROUNDS ?? 8);
@@ -31,20 +41,7 @@ interface Target {
 async function main(): Promise<void> {
   const stub = await stubWorker();
   const redisUrl = await startRedis();
-  await start(
-    'load-monitor',
-    process.execPath,
-    tsx('services/load-monitor/src/main.ts', [
-      '--config',
-      writeJson('monitor', {
-        redis: { url: redisUrl },
-        discovery: { static: [stub.address] },
-        http: { host: '127.0.0.1', port: 0 },
-      }),
-    ]),
-    {},
-    /"msg":"load monitor listening"/,
-  );
+  await startLoadMonitor(redisUrl, [stub.address]);
   const targets: Target[] = [];
   for (const mode of ['http', 'fastify', 'http-h2', 'fastify-h2']) {
     const args = mode.endsWith('-h2') ? [mode, stub.address] : [mode];
@@ -80,39 +77,16 @@ async function main(): Promise<void> {
     /"port":(\d+)[^\n]*"msg":"gateway listening"/,
   );
   const gwUrl = `http://127.0.0.1:${gw.match[1]!}`;
-  for (let i = 0; ; i++) {
-    const r = (await (await fetch(`${gwUrl}/readyz`)).json()) as { workers: number };
-    if (r.workers >= 1) break;
-    if (i > 200) throw new Error('the gateway never saw the worker');
-    await new Promise((res) => setTimeout(res, 50));
-  }
+  await waitForWorkerInView(gwUrl);
   targets.push({
     name: 'gateway',
     http: new Client(gwUrl, { pipelining: 1 }),
     cpuUs: () => cpuUsOf(gw.proc.child.pid!),
     plan: true,
   });
-  const inferBody = Buffer.from(
-    InferRequest.encode({
-      model: STUB_MODEL,
-      version: '',
-      partitionId: 'rb1',
-      payload: { $case: 'featureFrame', featureFrame: Buffer.alloc(300, 7) },
-      timeoutMs: 5000,
-      requestId: '',
-      topK: 5,
-    }).finish(),
-  );
-  const planBody = JSON.stringify({
-    model: STUB_MODEL,
-    uplink: { bandwidthMbps: 5.85, network: '4g' },
-    objective: 'OBJECTIVE_LATENCY',
-    currentCandidateId: 'rb1',
-  });
-  const headers = {
-    infer: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-protobuf' },
-    plan: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-  };
+  const inferBody = stubInferBody(STUB_MODEL);
+  const plan = planBody(STUB_MODEL);
+  const headers = routeHeaders(KEY);
   const block = async (t: Target, route: 'infer' | 'plan', n: number): Promise<number> => {
     const before = t.cpuUs();
     for (let i = 0; i < n; i++) {
@@ -120,7 +94,7 @@ async function main(): Promise<void> {
         path: `/v1/${route}`,
         method: 'POST',
         headers: headers[route],
-        body: route === 'infer' ? inferBody : planBody,
+        body: route === 'infer' ? inferBody : plan,
       });
       const bytes = Buffer.from(await r.body.arrayBuffer());
       if (r.statusCode !== 200)

@@ -123,3 +123,32 @@ export function cpuUsOf(pid: number): number {
   }
   return ns / 1000;
 }
+
+/** The load monitor polling `workers`, publishing to `redisUrl`. */
+export async function startLoadMonitor(redisUrl: string, workers: string[]): Promise<Child> {
+  const m = await start(
+    'load-monitor',
+    process.execPath,
+    tsx('services/load-monitor/src/main.ts', [
+      '--config',
+      writeJson('monitor', {
+        redis: { url: redisUrl },
+        discovery: { static: workers },
+        http: { host: '127.0.0.1', port: 0 },
+      }),
+    ]),
+    {},
+    /"msg":"load monitor listening"/,
+  );
+  return m.proc;
+}
+
+/** Resolves once the gateway at `url` reports a worker in its view (it routes nothing before). */
+export async function waitForWorkerInView(url: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const r = (await (await fetch(`${url}/readyz`)).json()) as { workers: number };
+    if (r.workers >= 1) return;
+    if (i > 200) throw new Error(`the gateway at ${url} never saw a worker`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}

@@ -16,7 +16,16 @@ import autocannon from 'autocannon';
 import { Client } from 'undici';
 import { encodeFeatureFrame } from '@bottlenet/bottleneck-codec';
 import { InferReply, InferRequest, InferenceServiceClient } from '@bottlenet/protocol';
-import { ROOT, start, startRedis, stopAll, tsx, writeJson } from './processes.js';
+import {
+  ROOT,
+  start,
+  startRedis,
+  stopAll,
+  tsx,
+  writeJson,
+  startLoadMonitor,
+  waitForWorkerInView,
+} from './processes.js';
 
 const REQUESTS = Number(process.env.BENCH_GATEWAY_REQUESTS ?? 3000);
 const SECONDS = Number(process.env.BENCH_GATEWAY_SECONDS ?? 5);
@@ -57,20 +66,7 @@ async function main(): Promise<number> {
     /"grpcPort":(\d+)[^\n]*"msg":"worker SERVING"/,
   );
   const workerAddress = `127.0.0.1:${worker.match[1]!}`;
-  await start(
-    'load-monitor',
-    process.execPath,
-    tsx('services/load-monitor/src/main.ts', [
-      '--config',
-      writeJson('monitor', {
-        redis: { url: redisUrl },
-        discovery: { static: [workerAddress] },
-        http: { host: '127.0.0.1', port: 0 },
-      }),
-    ]),
-    {},
-    /"msg":"load monitor listening"/,
-  );
+  await startLoadMonitor(redisUrl, [workerAddress]);
   const pin = existsSync('/usr/bin/taskset')
     ? (['/usr/bin/taskset', ['-c', '1']] as const)
     : undefined;
@@ -107,12 +103,7 @@ async function main(): Promise<number> {
     /baseline listening (\d+)/,
   );
   const baseUrl = `http://127.0.0.1:${baseline.match[1]!}`;
-  for (let i = 0; ; i++) {
-    const r = (await (await fetch(`${gwUrl}/readyz`)).json()) as { workers: number };
-    if (r.workers >= 1) break;
-    if (i > 200) throw new Error('the gateway never saw the worker');
-    await new Promise((res) => setTimeout(res, 50));
-  }
+  await waitForWorkerInView(gwUrl);
 
   // --- /v1/infer overhead ---------------------------------------------------------------------------
   const features = new Float32Array(14 * 14).map((_, i) => Math.abs(Math.sin(i * 0.37)) * 3);

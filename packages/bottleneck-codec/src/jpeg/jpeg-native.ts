@@ -140,19 +140,15 @@ export function encodeFeatureScanScratch(
 ): Uint8Array | undefined {
   const native = nativeJpeg();
   if (native.encodeFeatureScan === undefined || native.scanBound === undefined) return undefined;
-  let n = native.encodeFeatureScan(
-    data,
-    shape[0],
-    shape[1],
-    shape[2],
-    bits,
-    quality,
-    scanScratch,
-    range,
-  );
-  if (n === NATIVE_ERR_SMALL) {
-    const { width, height } = tiledSize(shape);
-    scanScratch = new Uint8Array(Math.max(native.scanBound(width, height), scanScratch.length * 2));
+  let n = NATIVE_ERR_SMALL;
+  // at most twice, as in encodeFeatureJpegScratch: the second time into a scratch of the worst-case size
+  for (let attempt = 0; attempt < 2 && n === NATIVE_ERR_SMALL; attempt++) {
+    if (attempt > 0) {
+      const { width, height } = tiledSize(shape);
+      scanScratch = new Uint8Array(
+        Math.max(native.scanBound(width, height), scanScratch.length * 2),
+      );
+    }
     n = native.encodeFeatureScan(
       data,
       shape[0],

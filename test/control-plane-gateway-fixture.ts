@@ -13,6 +13,7 @@ import {
   startRedis,
   stopAll,
   TINY_MODEL_DIR,
+  until,
   type RedisHandle,
   type ServiceHandle,
   type TestInferenceServer,
@@ -47,21 +48,8 @@ export function inferBody(over: Partial<InferRequest> = {}): Buffer {
   );
 }
 
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await Promise.resolve()
-      .then(fn)
-      .catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+// the harness's poller, re-exported for the two gateway test files
+export { until };
 
 export interface InferResult {
   res: Response;

@@ -23,3 +23,6 @@ export {
 export type { ServiceHandle } from './services.js';
 export { startTestInferenceServer } from './test-inference-server.js';
 export type { TestInferenceServer, TestInferenceServerOptions } from './test-inference-server.js';
+export { asBoolComparisons, nonEmpty, promQuery } from './prometheus.js';
+export type { PromResult } from './prometheus.js';
+export { until } from './until.js';

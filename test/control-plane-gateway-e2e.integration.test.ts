@@ -4,6 +4,7 @@
 // servers: control-plane-gateway-routing.integration.test.ts.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import {
   KEY,
   MODEL,
@@ -154,7 +155,7 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
     assert.equal(tooBig.res.status, 413);
   });
 
-  test('SIGTERM: requests in progress finish, then the gateway exits 0', async () => {
+  test('SIGTERM: requests in progress finish on their keep-alive connection, then the gateway exits 0 at once', async () => {
     const s = await startTestInferenceServer({ workerId: 'slow', model: MODEL, inferDelayMs: 500 });
     servers.push(s);
     await register('slow', s.address);
@@ -168,11 +169,45 @@ describe('gateway over Redis and the load monitor', { skip: redisSkipReason() },
       },
       20_000,
     );
-    const inFlight = infer(inferBody({ timeoutMs: 3000 }));
+    // An explicit keep-alive connection: once its request is answered it stays open (idle) unless
+    // the gateway closes it, and a listener with an open connection never finishes closing.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const inFlight = postKeepAlive(
+      agent,
+      `${env.gateway.url}/v1/infer`,
+      inferBody({ timeoutMs: 3000 }),
+    );
     await new Promise((r) => setTimeout(r, 100));
     const exit = env.gateway.process.stop();
-    const r = await inFlight;
-    assert.equal(r.res.status, 200);
+    const status = await inFlight;
+    const answeredAt = Date.now();
+    assert.equal(status, 200);
     assert.equal((await exit).code, 0);
+    const exitMs = Date.now() - answeredAt;
+    agent.destroy();
+    assert.ok(exitMs < 3000, `exited ${String(exitMs)} ms after the last answer (limit 3000)`);
   });
 });
+
+function postKeepAlive(agent: http.Agent, url: string, body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${KEY}`,
+          'content-type': 'application/x-protobuf',
+          'content-length': String(body.length),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}

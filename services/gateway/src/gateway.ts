@@ -75,7 +75,12 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
         const timeout = new Promise<void>((resolve) =>
           setTimeout(resolve, config.shutdown.timeoutMs).unref(),
         );
+        // server.close() reaps only the connections idle at that moment; a keep-alive connection whose
+        // request finishes later would hold the close open until its keep-alive timeout (72 s), so
+        // idle connections are reaped again until the listener has closed.
+        const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
         await Promise.race([app.close(), timeout]);
+        clearInterval(reaper);
         pool.close();
         await view.stop();
       })();

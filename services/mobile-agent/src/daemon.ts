@@ -105,7 +105,11 @@ export async function startAgent(
     url,
     config,
     async close() {
+      // A keep-alive connection answered after close() began would hold it open for its keep-alive
+      // timeout: reap connections as they go idle until the listener has closed.
+      const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
       await app.close();
+      clearInterval(reaper);
       await agent.stop();
       await runtime.close();
     },

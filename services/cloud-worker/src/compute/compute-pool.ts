@@ -14,6 +14,10 @@ export interface ComputePoolOptions {
   readonly onRestart?: (thread: string, result: RestartResult) => void;
   /** Called once per thread when it is first started (e.g. to expose its metric series at 0). */
   readonly onThreadStarted?: (thread: string) => void;
+  /** A session run stuck longer than this replaces its thread (`onnx.computeRunTimeoutMs`; 0: never). */
+  readonly runTimeoutMs?: number;
+  /** Called with +1 when a thread is abandoned (stuck in a run) and -1 when it has exited. */
+  readonly onAbandonedChange?: (delta: 1 | -1) => void;
 }
 
 /**
@@ -37,12 +41,15 @@ export class ComputePool {
     let t = this.threads[i];
     if (t === undefined) {
       const name = `bottlenet-compute-${i}`;
-      const { backoff, logger, onReadyChange, onRestart } = this.options;
+      const { backoff, logger, onReadyChange, onRestart, runTimeoutMs, onAbandonedChange } =
+        this.options;
       t = new SupervisedThread(name, {
         backoff,
         logger,
         onReadyChange,
         onRestart: (result) => onRestart?.(name, result),
+        runTimeoutMs,
+        onAbandonedChange,
       });
       this.threads[i] = t;
       this.options.onThreadStarted?.(name);

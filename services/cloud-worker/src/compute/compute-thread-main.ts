@@ -1,9 +1,9 @@
 // Entry of a compute thread (node:worker_threads): owns onnxruntime sessions and runs them, so that a
 // session run (synchronous native code in onnxruntime-node) never blocks the worker's JS thread, which
 // keeps reading, decoding and answering gRPC calls meanwhile. Started by ComputeThread.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { FromThread, ToThread } from './messages.js';
+import { CONTROL_ABANDONED, type FromThread, type ToThread } from './messages.js';
 
 interface ThreadSession {
   readonly session: InferenceSession;
@@ -23,6 +23,28 @@ const sessions = new Map<number, ThreadSession>();
 let nextHandle = 1;
 
 const reply = (m: FromThread): void => port.postMessage(m);
+const control = (workerData as { control: SharedArrayBuffer } | undefined)?.control;
+const controlView = control === undefined ? undefined : new Int32Array(control);
+
+/**
+ * An abandoned thread (its run outlived onnx.computeRunTimeoutMs; a replacement took its work) exits the
+ * moment it is back in JavaScript: exiting here, between native calls, is safe, unlike being terminated
+ * from outside in the middle of a session run.
+ */
+function exitIfAbandoned(): void {
+  if (controlView !== undefined && Atomics.load(controlView, CONTROL_ABANDONED) === 1)
+    process.exit(0);
+}
+
+/** Test hook (see the `hang` message): how long the next run blocks the thread first. */
+let hangAtNextRunMs = 0;
+
+function blockFor(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // Busy: the thread must not return to its event loop, as in a native call that does not return.
+  }
+}
 
 /** Test hook (see the `crash` message): how to die when the next run arrives. */
 let crashAtNextRun: 'exit' | 'throw' | undefined;
@@ -36,6 +58,7 @@ function crash(how: 'exit' | 'throw'): void {
 }
 
 async function handle(m: ToThread): Promise<void> {
+  exitIfAbandoned();
   try {
     switch (m.kind) {
       case 'open': {
@@ -74,9 +97,14 @@ async function handle(m: ToThread): Promise<void> {
           s.tensors.set(m.n, t);
         }
         t.data.set(s.shared.subarray(0, m.n * s.sampleSize));
+        if (hangAtNextRunMs > 0) {
+          blockFor(hangAtNextRunMs);
+          hangAtNextRunMs = 0;
+        }
         const t0 = performance.now();
         const out = await s.session.run({ [s.inputName]: t.tensor });
         const computeMs = performance.now() - t0;
+        exitIfAbandoned();
         const logits = out[s.outputName]?.data;
         if (!(logits instanceof Float32Array))
           throw new Error(`output "${s.outputName}" is missing or not float32`);
@@ -93,6 +121,10 @@ async function handle(m: ToThread): Promise<void> {
       case 'crash': {
         if (m.atNextRun) crashAtNextRun = m.how;
         else crash(m.how);
+        return;
+      }
+      case 'hang': {
+        hangAtNextRunMs = m.ms;
         return;
       }
     }

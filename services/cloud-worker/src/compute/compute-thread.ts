@@ -1,6 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import { Code, MeshError } from '@bottlenet/errors';
-import type { FromThread, ThreadSessionOptions, ToThread } from './messages.js';
+import {
+  CONTROL_ABANDONED,
+  CONTROL_SLOTS,
+  type FromThread,
+  type ThreadSessionOptions,
+  type ToThread,
+} from './messages.js';
 
 /** The thread's entry next to this file: `.ts` when running from sources (tsx), `.js` from dist. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -13,10 +19,11 @@ const ENTRY = new URL(
  * Node 20 does not apply the parent's `--import tsx` hooks to a worker's entry file, so from sources the
  * thread first registers tsx itself, then imports the TypeScript entry.
  */
-function startThread(name: string): Worker {
-  if (!FROM_SOURCE) return new Worker(ENTRY, { name });
+function startThread(name: string, control: SharedArrayBuffer): Worker {
+  const workerData = { control };
+  if (!FROM_SOURCE) return new Worker(ENTRY, { name, workerData });
   const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ENTRY.href)}); });`;
-  return new Worker(bootstrap, { name, eval: true });
+  return new Worker(bootstrap, { name, eval: true, workerData });
 }
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -25,6 +32,8 @@ type Request = Distribute<ToThread>;
 interface Waiter {
   readonly resolve: (m: FromThread) => void;
   readonly reject: (e: Error) => void;
+  /** `run` calls: when it was posted (the watchdog's clock starts at this or the last reply, the later). */
+  readonly runPostedAt?: number;
 }
 
 /** What one run returns: the batch's logits and the session run's own duration inside the thread. */
@@ -48,6 +57,13 @@ export interface ComputeThreadOptions {
   readonly onDeath?: (cause: Error, pending: number) => void;
   /** Retry hint put on the errors of calls that die with the thread, milliseconds. */
   readonly retryAfterMs?: () => number;
+  /**
+   * Watchdog: a session run that has not returned after this many milliseconds counts as stuck. The thread
+   * is then abandoned (see {@link ComputeThread.abandoned}) and reported through `onDeath`. 0 turns it off.
+   */
+  readonly runTimeoutMs?: number;
+  /** Called once when an abandoned thread has finally exited (its stuck run returned). */
+  readonly onAbandonedExit?: () => void;
 }
 
 /**
@@ -64,15 +80,31 @@ export class ComputeThread {
   private dead: MeshError | undefined;
   private stopping = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly control = new Int32Array(
+    new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT),
+  );
+  private isAbandoned = false;
+  private lastReplyAt = performance.now();
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
     private readonly options: ComputeThreadOptions = {},
   ) {
-    this.thread = startThread(name);
+    this.thread = startThread(name, this.control.buffer as SharedArrayBuffer);
     // The gRPC server keeps the process alive; an idle compute thread must not.
     this.thread.unref();
+    const runTimeoutMs = options.runTimeoutMs ?? 0;
+    if (runTimeoutMs > 0) {
+      // One timer per thread, not one per run: the hot path only stamps the time a run was posted.
+      this.watchdog = setInterval(
+        () => this.checkStuck(runTimeoutMs),
+        Math.min(1000, Math.max(10, runTimeoutMs / 4)),
+      );
+      this.watchdog.unref();
+    }
     this.thread.on('message', (m: FromThread) => {
+      this.lastReplyAt = performance.now();
       const w = this.waiters.get(m.id);
       if (w === undefined) return;
       this.waiters.delete(m.id);
@@ -84,7 +116,20 @@ export class ComputeThread {
     });
     // An uncaught error (or running out of memory: ERR_WORKER_OUT_OF_MEMORY) comes first, then `exit`.
     this.thread.on('error', (e) => this.fail(`uncaught error in the thread: ${e.message}`, e));
-    this.thread.on('exit', (code) => this.fail(`the thread exited with code ${code}`));
+    this.thread.on('exit', (code) => {
+      clearInterval(this.watchdog);
+      if (this.isAbandoned) this.options.onAbandonedExit?.();
+      this.fail(`the thread exited with code ${code}`);
+    });
+  }
+
+  /**
+   * True once a run outlived `runTimeoutMs`: the thread's calls failed, it takes no more work, and it exits
+   * by itself when the stuck run returns. It is never terminated from outside: terminating a thread inside
+   * an onnxruntime-node session run can abort the whole process (see {@link terminate}).
+   */
+  get abandoned(): boolean {
+    return this.isAbandoned;
   }
 
   /** False once the thread has died or was stopped. */
@@ -115,7 +160,7 @@ export class ComputeThread {
 
   /** Runs the first `n` samples of the session's shared input. */
   async run(handle: number, n: number): Promise<ThreadRunResult> {
-    const m = await this.call({ kind: 'run', handle, n });
+    const m = await this.call({ kind: 'run', handle, n }, performance.now());
     if (m.kind !== 'done') throw new Error(`unexpected reply ${m.kind} to run`);
     return { logits: m.logits, computeMs: m.computeMs };
   }
@@ -132,6 +177,9 @@ export class ComputeThread {
    * the thread's environment is torn down; the same is reported of other N-API addons).
    */
   async terminate(graceMs = 5000): Promise<void> {
+    clearInterval(this.watchdog);
+    // An abandoned thread is inside a run it may never return from: it exits by itself when it does.
+    if (this.isAbandoned) return;
     if (this.waiters.size > 0 && this.dead === undefined) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
@@ -162,13 +210,44 @@ export class ComputeThread {
     void this.thread.terminate();
   }
 
-  private call(req: Request): Promise<FromThread> {
+  /** Test hook: the next run blocks the thread for `ms` before it runs (a stuck run, as far as the watchdog can tell). */
+  hangForTest(ms: number): void {
+    this.thread.postMessage({ kind: 'hang', id: 0, ms } satisfies ToThread);
+  }
+
+  private call(req: Request, runPostedAt?: number): Promise<FromThread> {
     if (this.dead !== undefined) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<FromThread>((resolve, reject) => {
-      this.waiters.set(id, { resolve, reject });
+      this.waiters.set(id, { resolve, reject, runPostedAt });
       this.thread.postMessage({ ...req, id });
     });
+  }
+
+  /**
+   * The thread answers its calls one at a time, so a run pending for longer than `runTimeoutMs` counted from
+   * when it was posted or from the thread's last answer (whichever is later) is the one running, stuck.
+   */
+  private checkStuck(runTimeoutMs: number): void {
+    if (this.dead !== undefined) return;
+    const now = performance.now();
+    for (const w of this.waiters.values()) {
+      if (w.runPostedAt === undefined) continue;
+      const runningMs = now - Math.max(w.runPostedAt, this.lastReplyAt);
+      if (runningMs > runTimeoutMs) {
+        this.abandon(runningMs, runTimeoutMs);
+        return;
+      }
+    }
+  }
+
+  private abandon(runningMs: number, runTimeoutMs: number): void {
+    clearInterval(this.watchdog);
+    this.isAbandoned = true;
+    Atomics.store(this.control, CONTROL_ABANDONED, 1);
+    this.fail(
+      `a session run has not returned for ${Math.round(runningMs)} ms (onnx.computeRunTimeoutMs ${runTimeoutMs}); the thread is abandoned and exits when the run returns`,
+    );
   }
 
   private fail(cause: string, error?: Error): void {

@@ -32,7 +32,21 @@ export type ToThread =
       readonly id: number;
       readonly how: 'exit' | 'throw';
       readonly atNextRun: boolean;
-    };
+    }
+  /**
+   * Test hook: the next `run` first blocks the thread for `ms` (a synchronous loop, as a session run stuck
+   * in native code would), then runs as usual. Only the worker's own JS thread can post it.
+   */
+  | { readonly kind: 'hang'; readonly id: number; readonly ms: number };
+
+/**
+ * Shared with a compute thread through `workerData.control` (an Int32Array over a SharedArrayBuffer):
+ * slot {@link CONTROL_ABANDONED} is set to 1 by the JS thread when the thread is abandoned (a run stuck past
+ * `onnx.computeRunTimeoutMs`); the thread then exits as soon as it is back in JavaScript, before it takes any
+ * other work. It is read with Atomics, so a thread blocked in a run sees it the moment the run returns.
+ */
+export const CONTROL_ABANDONED = 0;
+export const CONTROL_SLOTS = 1;
 
 export type FromThread =
   | { readonly kind: 'opened'; readonly id: number; readonly handle: number }

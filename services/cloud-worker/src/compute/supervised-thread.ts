@@ -38,10 +38,15 @@ export interface SupervisedThreadOptions {
   readonly onReadyChange?: () => void;
   /** Called after each restart attempt. */
   readonly onRestart?: (result: RestartResult) => void;
+  /** A run stuck longer than this abandons the thread and replaces it (`onnx.computeRunTimeoutMs`; 0: never). */
+  readonly runTimeoutMs?: number;
+  /** Called with +1 when a thread is abandoned (stuck in a run) and -1 when it has finally exited. */
+  readonly onAbandonedChange?: (delta: 1 | -1) => void;
 }
 
 /**
- * A compute thread that is replaced when it dies. The calls in flight on the dead thread fail with
+ * A compute thread that is replaced when it dies or when a session run in it is stuck past
+ * `runTimeoutMs` (the stuck thread is abandoned, not terminated: it exits when its run returns). The calls in flight on the dead thread fail with
  * UNAVAILABLE (`compute_thread_failed`, naming the cause); while the replacement starts, runs fail at once
  * with UNAVAILABLE (`compute_thread_restarting`) and {@link ready} is false (the worker reports
  * NOT_SERVING). The replacement starts after a backoff (doubling per failed attempt, reset once a thread
@@ -131,10 +136,23 @@ export class SupervisedThread {
     this.current.crashForTest(how, atNextRun);
   }
 
+  /** Test hook: the current thread's next run blocks it for `ms` first (stuck, as far as the watchdog can tell). */
+  hangForTest(ms: number): void {
+    this.current.hangForTest(ms);
+  }
+
   private spawn(): ComputeThread {
     const t: ComputeThread = new ComputeThread(this.name, {
       onDeath: (cause, pending) => this.onDeath(t, cause, pending),
       retryAfterMs: () => this.retryAfterMs(),
+      runTimeoutMs: this.options.runTimeoutMs,
+      onAbandonedExit: () => {
+        this.options.onAbandonedChange?.(-1);
+        this.options.logger.warn(
+          { thread: this.name },
+          `abandoned compute thread ${this.name}: its stuck run returned and the thread exited`,
+        );
+      },
     });
     return t;
   }
@@ -145,6 +163,7 @@ export class SupervisedThread {
     if (performance.now() - this.readySince >= STABLE_AFTER_MS) this.attempt = 0;
     this.cause = cause;
     this.isReady = false;
+    if (t.abandoned) this.options.onAbandonedChange?.(1);
     const delayMs = this.schedule();
     this.options.logger.error(
       { thread: this.name, cause: cause.message, inFlightRuns: pending, restartInMs: delayMs },

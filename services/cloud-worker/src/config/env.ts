@@ -60,6 +60,7 @@ export const ENV_VARS = {
   WORKER_WARMUP_RUNS: 'onnx.warmupRuns',
   WORKER_COMPUTE_RESTART_DELAY_MS: 'onnx.computeRestartDelayMs',
   WORKER_COMPUTE_RESTART_MAX_DELAY_MS: 'onnx.computeRestartMaxDelayMs',
+  WORKER_COMPUTE_RUN_TIMEOUT_MS: 'onnx.computeRunTimeoutMs',
   WORKER_DEFAULT_TOP_K: 'defaultTopK',
   WORKER_EWMA_ALPHA: 'ewmaAlpha',
   WORKER_DRAIN_TIMEOUT_MS: 'drainTimeoutMs',

@@ -117,6 +117,7 @@ function fromEnv(env: Env, warn: Warn): Record<string, unknown> {
   set('onnx.warmupRuns', envNumber(env, 'WORKER_WARMUP_RUNS', warn));
   set('onnx.computeRestartDelayMs', envNumber(env, 'WORKER_COMPUTE_RESTART_DELAY_MS', warn));
   set('onnx.computeRestartMaxDelayMs', envNumber(env, 'WORKER_COMPUTE_RESTART_MAX_DELAY_MS', warn));
+  set('onnx.computeRunTimeoutMs', envNumber(env, 'WORKER_COMPUTE_RUN_TIMEOUT_MS', warn));
   set('defaultTopK', envNumber(env, 'WORKER_DEFAULT_TOP_K', warn));
   set('ewmaAlpha', envNumber(env, 'WORKER_EWMA_ALPHA', warn));
   set('drainTimeoutMs', envNumber(env, 'WORKER_DRAIN_TIMEOUT_MS', warn));

@@ -75,6 +75,13 @@ export const WorkerConfigSchema = Type.Object(
         computeRestartDelayMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 100 }),
         /** Cap of the restart delay. @default 10000 */
         computeRestartMaxDelayMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 10_000 }),
+        /**
+         * Watchdog: a session run that has not returned after this long counts as stuck; its thread is
+         * abandoned (it exits when the run returns) and replaced like a thread that died. Set it well above
+         * the slowest batch (and the slowest session open, which can queue runs behind it). 0 turns it
+         * off. @default 30000
+         */
+        computeRunTimeoutMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 }),
       },
       { ...strict, default: {} },
     ),

@@ -51,7 +51,8 @@ export class ModelHost {
     this.config = options.config;
     this.metrics = options.metrics;
     this.logger = options.logger;
-    const { computeThreads, computeRestartDelayMs, computeRestartMaxDelayMs } = this.config.onnx;
+    const { computeThreads, computeRestartDelayMs, computeRestartMaxDelayMs, computeRunTimeoutMs } =
+      this.config.onnx;
     const metrics = this.metrics;
     this.compute =
       computeThreads > 0
@@ -65,6 +66,8 @@ export class ModelHost {
             },
             onRestart: (thread, result) =>
               metrics.computeThreadRestarts.labels({ thread, result }).inc(),
+            runTimeoutMs: computeRunTimeoutMs,
+            onAbandonedChange: (delta) => metrics.computeThreadsAbandoned.inc(delta),
             onThreadStarted: (thread) => {
               // Expose the series at 0 from the start, so that rate() and increase() see the first restart.
               metrics.computeThreadRestarts.labels({ thread, result: 'ok' }).inc(0);

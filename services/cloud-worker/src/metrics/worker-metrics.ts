@@ -37,6 +37,7 @@ export class WorkerMetrics {
   readonly modelLoads: Counter<'model' | 'version' | 'result'>;
   readonly computeThreadRestarts: Counter<'thread' | 'result'>;
   readonly computeThreadsReady: Gauge;
+  readonly computeThreadsAbandoned: Gauge;
   private sampler: (() => Iterable<PartitionGaugeSample>) | undefined;
 
   constructor(options: { maxBatchSize: number; workerId: string; defaultMetrics?: boolean }) {
@@ -111,13 +112,18 @@ export class WorkerMetrics {
     });
     this.computeThreadRestarts = new Counter({
       name: 'bottlenet_worker_compute_thread_restarts_total',
-      help: 'Attempts to replace a compute thread that died, by thread and result (ok: the replacement re-opened and warmed every session and took work; error: it failed and is retried with backoff).',
+      help: 'Attempts to replace a compute thread that died or was abandoned with a stuck run, by thread and result (ok: the replacement re-opened and warmed every session and took work; error: it failed and is retried with backoff).',
       labelNames: ['thread', 'result'],
       registers,
     });
     this.computeThreadsReady = new Gauge({
       name: 'bottlenet_worker_compute_threads_ready',
       help: 'Compute threads up with every session open and warm (the worker is NOT_SERVING while one is restarting).',
+      registers,
+    });
+    this.computeThreadsAbandoned = new Gauge({
+      name: 'bottlenet_worker_compute_threads_abandoned',
+      help: 'Compute threads abandoned with a session run stuck past onnx.computeRunTimeoutMs (replaced; each exits when its run returns, so one that stays here is stuck for good and holds its memory).',
       registers,
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

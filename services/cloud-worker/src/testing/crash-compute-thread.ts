@@ -18,3 +18,19 @@ export function crashComputeThread(
     throw new Error(`the worker has no compute thread ${index} (onnx.computeThreads)`);
   thread.crashForTest(how, options.atNextRun ?? false);
 }
+
+/**
+ * Makes the next session run of a compute thread block it for `ms` (a synchronous loop, as a run stuck in
+ * native code would): for tests of the run watchdog (`onnx.computeRunTimeoutMs`).
+ */
+export function hangComputeThread(
+  worker: CloudWorker,
+  ms: number,
+  options: { index?: number } = {},
+): void {
+  const index = options.index ?? 0;
+  const thread = worker.host.compute?.thread(index);
+  if (thread === undefined)
+    throw new Error(`the worker has no compute thread ${index} (onnx.computeThreads)`);
+  thread.hangForTest(ms);
+}

@@ -39,6 +39,10 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    // A scrape answered after close() began would hold its keep-alive connection (and the exit) open
+    // until the keep-alive timeout: reap connections as they go idle until the listener has closed.
+    const reaper = setInterval(() => http.server.closeIdleConnections(), 50);
+    reaper.unref();
     void Promise.allSettled([http.close(), monitor.stop()]).then(() => {
       logger.info('stopped');
       process.exit(0);

@@ -7,7 +7,7 @@ import os
 import shlex
 import sys
 import time
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -48,25 +48,37 @@ def _datasets(a: argparse.Namespace):
     return tr, te
 
 
+def _stage_widths(text: Optional[str]) -> Optional[Tuple[int, ...]]:
+    if not text:
+        return None
+    try:
+        widths = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise SystemExit(f"--stage-widths {text!r}: expected comma-separated integers, e.g. 8,32,64,128")
+    if len(widths) != 4 or any(w < 1 for w in widths):
+        raise SystemExit(f"--stage-widths {text!r}: expected 4 positive widths (one per stage)")
+    return widths
+
+
 def cmd_train_base(a: argparse.Namespace) -> int:
     set_threads(a.threads)
     seed_everything(a.seed)
     tr, te = _datasets(a)
     spec_in = D.input_spec_of(tr)
+    stage_widths = _stage_widths(a.stage_widths)
     spec = BaseSpec(a.arch, a.width, len(D.classes_of(tr)), spec_in.shape[0], tuple(spec_in.shape),
-                    a.zero_init_residual)
+                    a.zero_init_residual, stage_widths)
     model = spec.build()
     prior_epochs = 0.0
     if a.init:
         ispec, init_model, imeta = load_base(a.init)
-        if (ispec.arch, ispec.width, ispec.num_classes, tuple(ispec.input_shape)) != (
-                spec.arch, spec.width, spec.num_classes, tuple(spec.input_shape)):
-            raise SystemExit(f"--init {a.init} is a {ispec.arch} width {ispec.width} for {ispec.input_shape}, "
-                             f"not {spec.arch} width {spec.width} for {spec.input_shape}")
+        if (ispec.arch, ispec.width, ispec.stage_widths, ispec.num_classes, tuple(ispec.input_shape)) != (
+                spec.arch, spec.width, spec.stage_widths, spec.num_classes, tuple(spec.input_shape)):
+            raise SystemExit(f"--init {a.init} is a {ispec.describe()}, not {spec.describe()}")
         model.load_state_dict(init_model.state_dict())
         prior_epochs = float(imeta.get("epochs") or 0.0)
         _log(f"continuing from {a.init} ({prior_epochs} epochs so far)")
-    _log(f"training {a.arch} width {a.width} on {len(tr)} samples for {a.epochs} epochs")
+    _log(f"training {spec.describe()} on {len(tr)} samples for {a.epochs} epochs")
     res = train(model, tr, TrainConfig(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
                                        checkpoint=a.out + ".ckpt", show_progress=not a.no_progress, log=_log))
     acc = evaluate(model, te).accuracy
@@ -143,7 +155,8 @@ def cmd_build(a: argparse.Namespace) -> int:
         codec={"kind": "jpeg", "quality": a.quality, "bits": a.bits}, train_command=_command(),
         reference_pixels=pixels,
         extra={"baseTraining": {"command": meta.get("command"), "epochs": meta.get("epochs"),
-                                "arch": spec.arch, "width": spec.width},
+                                "arch": spec.arch, "width": spec.width,
+                                **({"stageWidths": list(spec.stage_widths)} if spec.stage_widths else {})},
                "testSamples": len(te)})
     m = write_repository(rep, a.out)
     _log(f"wrote {a.out}/manifest.json with {len(m['partitions'])} partitions")
@@ -177,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--arch", default="resnet-small", choices=["resnet-small", "resnet50"],
                    help="resnet-small: 4 basic blocks for 28x28; resnet50: 16 bottleneck blocks 3-4-6-3")
     t.add_argument("--width", type=int, default=16, help="base width (resnet50 full width is 64)")
+    t.add_argument("--stage-widths", help="comma-separated width per stage (4 numbers) instead of doubling from "
+                                          "--width per stage, e.g. 8,32,64,128: wider cloud-side stages, same "
+                                          "stem and first stage (the device's early heads cost the same)")
     t.add_argument("--zero-init-residual", action="store_true",
                    help="start every residual block as the identity (helps deep, narrow nets train quickly)")
     t.add_argument("--epochs", type=float, default=4, help="training epochs (fractions allowed)")

@@ -87,8 +87,13 @@ class ResNet(nn.Module):
         base_width: int = 64,
         stem: str = "imagenet",
         zero_init_residual: bool = False,
+        stage_widths: Optional[Sequence[int]] = None,
     ) -> None:
         super().__init__()
+        if stage_widths is not None and len(stage_widths) != len(layers):
+            raise ValueError(f"stage_widths has {len(stage_widths)} entries for {len(layers)} stages")
+        if stage_widths is not None and any(w < 1 for w in stage_widths):
+            raise ValueError(f"stage_widths must be positive, got {list(stage_widths)}")
         if stem == "imagenet":
             self.stem = nn.Sequential(
                 nn.Conv2d(in_channels, base_width, 7, stride=2, padding=3, bias=False),
@@ -105,7 +110,9 @@ class ResNet(nn.Module):
         blocks: List[nn.Module] = []
         cin = base_width
         for stage, count in enumerate(layers):
-            width = base_width * (2**stage)
+            # Default: doubling per stage (torchvision). Explicit widths let the cloud-side stages grow
+            # without making the early blocks (the device's heads) any more expensive.
+            width = stage_widths[stage] if stage_widths is not None else base_width * (2**stage)
             for i in range(count):
                 stride = 2 if (stage > 0 and i == 0) else 1
                 blocks.append(block(cin, width, stride))
@@ -150,28 +157,28 @@ class ResNet(nn.Module):
 
 
 def resnet50(num_classes: int = 1000, in_channels: int = 3, base_width: int = 64,
-             zero_init_residual: bool = False) -> ResNet:
+             zero_init_residual: bool = False, stage_widths: Optional[Sequence[int]] = None) -> ResNet:
     """ResNet-50 (16 bottleneck blocks, 3-4-6-3); base_width=64 is torchvision's full width."""
     return ResNet(Bottleneck, [3, 4, 6, 3], num_classes, in_channels, base_width, stem="imagenet",
-                  zero_init_residual=zero_init_residual)
+                  zero_init_residual=zero_init_residual, stage_widths=stage_widths)
 
 
 def resnet_small(num_classes: int = 10, in_channels: int = 1, base_width: int = 16,
-                 zero_init_residual: bool = False) -> ResNet:
+                 zero_init_residual: bool = False, stage_widths: Optional[Sequence[int]] = None) -> ResNet:
     """Four basic blocks (1-1-1-1) for native 28x28 inputs: RB1 28x28, RB2 14x14, RB3 7x7, RB4 4x4."""
     return ResNet(BasicBlock, [1, 1, 1, 1], num_classes, in_channels, base_width, stem="small",
-                  zero_init_residual=zero_init_residual)
+                  zero_init_residual=zero_init_residual, stage_widths=stage_widths)
 
 
 ARCHS = {"resnet50": resnet50, "resnet-small": resnet_small}
 
 
 def build_arch(arch: str, num_classes: int, in_channels: int, base_width: int,
-               zero_init_residual: bool = False) -> ResNet:
+               zero_init_residual: bool = False, stage_widths: Optional[Sequence[int]] = None) -> ResNet:
     if arch not in ARCHS:
         raise ValueError(f"unknown arch {arch!r} (expected one of {sorted(ARCHS)})")
     return ARCHS[arch](num_classes=num_classes, in_channels=in_channels, base_width=base_width,
-                       zero_init_residual=zero_init_residual)
+                       zero_init_residual=zero_init_residual, stage_widths=stage_widths)
 
 
 class Reduction(nn.Module):

@@ -25,9 +25,16 @@ class BaseSpec:
     in_channels: int
     input_shape: Tuple[int, int, int]
     zero_init_residual: bool = False
+    #: Per-stage widths instead of doubling from ``width`` (None: doubling). Older checkpoints lack it.
+    stage_widths: Optional[Tuple[int, ...]] = None
 
     def build(self) -> ResNet:
-        return build_arch(self.arch, self.num_classes, self.in_channels, self.width, self.zero_init_residual)
+        return build_arch(self.arch, self.num_classes, self.in_channels, self.width, self.zero_init_residual,
+                          self.stage_widths)
+
+    def describe(self) -> str:
+        widths = f"stage widths {list(self.stage_widths)}" if self.stage_widths else f"width {self.width}"
+        return f"{self.arch} {widths} for {tuple(self.input_shape)}"
 
 
 def save_base(path: str, spec: BaseSpec, model: ResNet, meta: Dict[str, Any]) -> None:
@@ -41,6 +48,8 @@ def load_base(path: str) -> Tuple[BaseSpec, ResNet, Dict[str, Any]]:
     blob = torch.load(path)
     d = dict(blob["spec"])
     d["input_shape"] = tuple(d["input_shape"])
+    if d.get("stage_widths") is not None:
+        d["stage_widths"] = tuple(d["stage_widths"])
     spec = BaseSpec(**d)
     model = spec.build()
     model.load_state_dict(blob["state"])

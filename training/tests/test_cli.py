@@ -61,6 +61,24 @@ def built_repo(base_pt, tmp_path_factory):
     return out
 
 
+def test_stage_widths_through_the_cli_and_the_checkpoint(tmp_path):
+    from bottlenet_train.pipeline import load_base
+
+    path = str(tmp_path / "wide.pt")
+    args = ["train-base", "--width", "4", "--stage-widths", "4,8,12,16", "--epochs", "0.25", *TINY]
+    assert cli.main([*args, "--out", path]) == 0
+    spec, model, _ = load_base(path)
+    assert spec.stage_widths == (4, 8, 12, 16)
+    assert model.fc.in_features == 16  # basic blocks: last stage width, expansion 1
+    # continuing needs the same layout, and the message names both
+    with pytest.raises(SystemExit, match=r"stage widths \[4, 8, 12, 16\].*not resnet-small width 4"):
+        cli.main(["train-base", "--width", "4", "--epochs", "0.25", "--init", path, "--out",
+                  str(tmp_path / "b.pt"), *TINY])
+    for bad in ("4,8,x,16", "4,8,16", "4,0,8,16"):
+        with pytest.raises(SystemExit, match="--stage-widths"):
+            cli.main(["train-base", "--stage-widths", bad, "--out", str(tmp_path / "c.pt"), *TINY])
+
+
 def test_build_exports_a_valid_repository(built_repo):
     out = built_repo
     m = json.load(open(os.path.join(out, "manifest.json")))

@@ -60,3 +60,22 @@ def test_resnet50_full_width_224_builds_and_exports(tmp_path):
     tail = os.path.join(tmp_path, "tail.onnx")
     export.export_onnx(models.TailModule(bn), torch.zeros(1, 8, 28, 28), tail, "features", "logits")
     assert onnx.load(tail).graph.output[0].name == "logits"
+
+
+def test_stage_widths_widen_the_cloud_stages_and_leave_the_early_head_as_it_was():
+    torch.manual_seed(0)
+    plain = models.resnet50(num_classes=10, base_width=8)
+    wide = models.resnet50(num_classes=10, base_width=8, stage_widths=[8, 32, 64, 128])
+    # stage 1 (blocks 1-3) as before: the same head shapes and parameter counts up to RB3
+    assert wide.feature_shape((3, 112, 112), 1) == plain.feature_shape((3, 112, 112), 1) == (32, 28, 28)
+    head_params = lambda n: sum(p.numel() for p in n.stem.parameters()) + sum(
+        p.numel() for b in n.blocks[:3] for p in b.parameters())
+    assert head_params(wide) == head_params(plain)
+    # later stages twice as wide: (64 -> 128 at RB4, 256 -> 512 at RB16)
+    assert wide.feature_shape((3, 112, 112), 4) == (128, 14, 14)
+    assert wide.feature_shape((3, 112, 112), 16) == (512, 4, 4)
+    assert wide(torch.randn(2, 3, 112, 112)).shape == (2, 10)
+    with pytest.raises(ValueError, match="3 entries for 4 stages"):
+        models.resnet50(num_classes=10, base_width=8, stage_widths=[8, 16, 32])
+    with pytest.raises(ValueError, match="positive"):
+        models.resnet50(num_classes=10, base_width=8, stage_widths=[8, 0, 32, 64])

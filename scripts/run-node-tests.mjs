@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
-const roots = ['packages', 'services', 'test', 'bench'];
+const roots = ['packages', 'services', 'test', 'bench', 'loadtest'];
 const skipDirs = new Set(['node_modules', 'dist', '.cache', 'out']);
 const filters = process.argv.slice(2);
 

@@ -208,9 +208,8 @@ export function summarize(input: SummaryInput): CongestionReport {
   lines.push(
     `cloud K: baseline ${summary.cloud.baselineMeanLoadLevel}, congested ${summary.cloud.congestedMeanLoadLevel}; k6 ${JSON.stringify(input.k6)}`,
   );
-  // errors count twice in `lost` (an errored request is also sent but not answered); kept as the
-  // line has always been, since it is compared across runs
-  const lost = agentLost + errors.length + k6Lost;
+  // An agent request that threw is one of the sent-but-unanswered ones: counted once.
+  const lost = agentLost + k6Lost;
   const finalLine =
     `congestion: adaptive_p95_ratio=${round(adaptiveRatio)} fixed_p95_ratio=${round(fixedRatio)} ` +
     `moved_toward_device=${String(moved)} lost=${lost} ` +

@@ -91,7 +91,7 @@ export class ComputeThread {
     readonly name: string,
     private readonly options: ComputeThreadOptions = {},
   ) {
-    this.thread = startThread(name, this.control.buffer as SharedArrayBuffer);
+    this.thread = startThread(name, this.control.buffer);
     // The gRPC server keeps the process alive; an idle compute thread must not.
     this.thread.unref();
     const runTimeoutMs = options.runTimeoutMs ?? 0;

@@ -62,7 +62,8 @@ export interface ComputeThreadOptions {
    * is then abandoned (see {@link ComputeThread.abandoned}) and reported through `onDeath`. 0 turns it off.
    */
   readonly runTimeoutMs?: number;
-  /** Called once when an abandoned thread has finally exited (its stuck run returned). */
+  /** Called once when the thread is abandoned (before `onDeath`), and once when it has finally exited. */
+  readonly onAbandoned?: () => void;
   readonly onAbandonedExit?: () => void;
 }
 
@@ -245,6 +246,7 @@ export class ComputeThread {
     clearInterval(this.watchdog);
     this.isAbandoned = true;
     Atomics.store(this.control, CONTROL_ABANDONED, 1);
+    this.options.onAbandoned?.();
     this.fail(
       `a session run has not returned for ${Math.round(runningMs)} ms (onnx.computeRunTimeoutMs ${runTimeoutMs}); the thread is abandoned and exits when the run returns`,
     );

@@ -146,6 +146,8 @@ export class SupervisedThread {
       onDeath: (cause, pending) => this.onDeath(t, cause, pending),
       retryAfterMs: () => this.retryAfterMs(),
       runTimeoutMs: this.options.runTimeoutMs,
+      // Counted here, not in onDeath: a replacement can be abandoned while it warms up, before it is current.
+      onAbandoned: () => this.options.onAbandonedChange?.(1),
       onAbandonedExit: () => {
         this.options.onAbandonedChange?.(-1);
         this.options.logger.warn(
@@ -163,7 +165,6 @@ export class SupervisedThread {
     if (performance.now() - this.readySince >= STABLE_AFTER_MS) this.attempt = 0;
     this.cause = cause;
     this.isReady = false;
-    if (t.abandoned) this.options.onAbandonedChange?.(1);
     const delayMs = this.schedule();
     this.options.logger.error(
       { thread: this.name, cause: cause.message, inFlightRuns: pending, restartInMs: delayMs },

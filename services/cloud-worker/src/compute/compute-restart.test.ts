@@ -14,12 +14,14 @@ import {
 import {
   TINY_MODEL_DIR,
   copyRepository,
+  computeThreadRestarts,
   crashComputeThread,
   errorTrailer,
   startTestWorker,
   tinyFrames,
   type TestWorker,
   type TinyFrames,
+  untilTrue,
 } from '../testing/index.js';
 import type { CrashKind } from './index.js';
 
@@ -90,19 +92,7 @@ function watchHealth(w: TestWorker): { seen: Serving[]; cancel: () => void } {
   return { seen, cancel: () => stream.cancel() };
 }
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000) {
-  const end = performance.now() + ms;
-  while (!(await cond())) {
-    if (performance.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function restarts(w: TestWorker, result: 'ok' | 'error'): Promise<number> {
-  return w.worker.metrics.computeThreadRestarts
-    .get()
-    .then((m) => m.values.find((v) => v.labels['result'] === result)?.value ?? 0);
-}
+const restarts = (w: TestWorker, result: 'ok' | 'error') => computeThreadRestarts(w.worker, result);
 
 const top5 = (r: InferReply) => r.topK.map((s) => [s.classIndex, s.score.toFixed(5)].join(':'));
 
@@ -126,13 +116,13 @@ describe('a compute thread that dies under load', () => {
     test(`${how}: every request is answered, NOT_SERVING until the replacement is warm, same results after`, async (t) => {
       const health = watchHealth(w);
       const run = load(w, 16);
-      await until('some answers under load', () => run.outcomes.ok >= 32);
+      await untilTrue('some answers under load', () => run.outcomes.ok >= 32);
       crashComputeThread(w.worker, how, { atNextRun: true });
-      await until('the worker to notice the death', () => !w.worker.isReady(), 10_000);
+      await untilTrue('the worker to notice the death', () => !w.worker.isReady(), 10_000);
       // While restarting: GetLoad says not ready, health NOT_SERVING, new requests UNAVAILABLE naming why.
       const load1 = await w.client.getLoad();
       const e = await w.client.inferError(request(0));
-      await until('the replacement thread', () => w.worker.isReady());
+      await untilTrue('the replacement thread', () => w.worker.isReady());
       const o = await run.stop();
       health.cancel();
       t.diagnostic(
@@ -180,11 +170,11 @@ describe('a compute thread that dies under load', () => {
 
   test('terminate (an idle thread stopped from the JS thread, as a bug would): recovered, same results', async () => {
     crashComputeThread(w.worker, 'terminate');
-    await until('the worker to notice the death', () => !w.worker.isReady(), 10_000);
+    await untilTrue('the worker to notice the death', () => !w.worker.isReady(), 10_000);
     const e = await w.client.inferError(request(0));
     assert.equal(e.code, status.UNAVAILABLE);
     assert.match(e.details, /restarting after it died \(the thread exited with code 1\)/);
-    await until('the replacement thread', () => w.worker.isReady());
+    await untilTrue('the replacement thread', () => w.worker.isReady());
     const batched = await Promise.all(data.frames.map((_, i) => w.client.infer(request(i))));
     assert.deepEqual(batched.map(top5), reference);
     assert.equal(await restarts(w, 'ok'), 3);
@@ -213,13 +203,13 @@ test('a replacement that cannot re-open its sessions is retried with backoff unt
     // The file the thread re-opens is gone bad (the JS thread's validated copy is untouched).
     writeFileSync(tail, 'not an onnx model');
     crashComputeThread(w.worker, 'exit');
-    await until('two failed restart attempts', async () => (await restarts(w, 'error')) >= 2);
+    await untilTrue('two failed restart attempts', async () => (await restarts(w, 'error')) >= 2);
     assert.equal(w.worker.isReady(), false);
     assert.equal((await w.client.check()).status, Serving.NOT_SERVING);
     const e = await w.client.inferError(request(0));
     assert.equal(e.code, status.UNAVAILABLE);
     writeFileSync(tail, original);
-    await until('the restart to succeed', () => w.worker.isReady());
+    await untilTrue('the restart to succeed', () => w.worker.isReady());
     assert.equal(await restarts(w, 'ok'), 1);
     const r = await w.client.infer(request(0));
     assert.equal(r.partitionId, 'rb1');
@@ -232,7 +222,7 @@ test('a replacement that cannot re-open its sessions is retried with backoff unt
 test('shutting down while a thread restarts stops the restarts and drains', async () => {
   const w = await startTestWorker({ onnx: { computeRestartDelayMs: 5_000 } });
   crashComputeThread(w.worker, 'terminate');
-  await until('the death', () => !w.worker.isReady());
+  await untilTrue('the death', () => !w.worker.isReady());
   const t0 = performance.now();
   await w.stop();
   assert.ok(performance.now() - t0 < 4_000, 'shutdown did not wait for the restart');

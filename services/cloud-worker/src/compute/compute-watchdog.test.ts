@@ -9,12 +9,14 @@ import {
   HealthCheckResponse_ServingStatus as Serving,
 } from '@bottlenet/protocol';
 import {
+  computeThreadRestarts,
   errorTrailer,
   hangComputeThread,
   startTestWorker,
   tinyFrames,
   type TestWorker,
   type TinyFrames,
+  untilTrue,
 } from '../testing/index.js';
 
 const TIMEOUT_MS = 1000;
@@ -44,17 +46,7 @@ const top5 = (r: { topK: { classIndex: number; score: number }[] }) =>
 async function gauge(name: 'computeThreadsAbandoned' | 'computeThreadsReady'): Promise<number> {
   return (await w.worker.metrics[name].get()).values[0]?.value ?? 0;
 }
-async function restarts(): Promise<number> {
-  const m = await w.worker.metrics.computeThreadRestarts.get();
-  return m.values.find((v) => v.labels['result'] === 'ok')?.value ?? 0;
-}
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000) {
-  const end = performance.now() + ms;
-  while (!(await cond())) {
-    if (performance.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const restarts = () => computeThreadRestarts(w.worker, 'ok');
 
 /** `n` concurrent requests (a lone request runs on the JS thread; concurrent ones batch in the thread). */
 async function burst(n: number, i: number) {
@@ -113,7 +105,7 @@ test('a stuck run: UNAVAILABLE at once, the thread replaced while it is still st
   assert.ok(failedAfterMs < HANG_MS - 500, `failed after ${failedAfterMs.toFixed(0)} ms`);
   for (const o of out) if (o.ok) assert.deepEqual(top5(o.r), reference);
 
-  await until('the replacement thread', () => w.worker.isReady());
+  await untilTrue('the replacement thread', () => w.worker.isReady(), 15_000);
   const servingAgainMs = performance.now() - t0;
   const again = await burst(8, 1);
   const answeredMs = performance.now() - t0;
@@ -127,9 +119,10 @@ test('a stuck run: UNAVAILABLE at once, the thread replaced while it is still st
   // completed earlier must still count it, so the replacement served while the old thread was blocked.
   const abandonedNow = await gauge('computeThreadsAbandoned');
   if (performance.now() - t0 < HANG_MS - 50) assert.equal(abandonedNow, 1);
-  await until(
+  await untilTrue(
     'the abandoned thread to exit',
     async () => (await gauge('computeThreadsAbandoned')) === 0,
+    15_000,
   );
   const exitedMs = performance.now() - t0;
   assert.ok(exitedMs >= HANG_MS - 100, `the stuck thread exited after ${exitedMs.toFixed(0)} ms`);

@@ -34,3 +34,12 @@ export function hangComputeThread(
     throw new Error(`the worker has no compute thread ${index} (onnx.computeThreads)`);
   thread.hangForTest(ms);
 }
+
+/** `bottlenet_worker_compute_thread_restarts_total` summed over threads, for one `result`. */
+export async function computeThreadRestarts(
+  worker: CloudWorker,
+  result: 'ok' | 'error',
+): Promise<number> {
+  const m = await worker.metrics.computeThreadRestarts.get();
+  return m.values.filter((v) => v.labels['result'] === result).reduce((sum, v) => sum + v.value, 0);
+}

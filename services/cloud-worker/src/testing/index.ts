@@ -9,6 +9,11 @@ export {
 } from './fashion-mnist.js';
 export type { IdxImages } from './fashion-mnist.js';
 export { TINY_MODEL_DIR, copyRepository } from './model-fixtures.js';
-export { crashComputeThread, hangComputeThread } from './crash-compute-thread.js';
+export {
+  computeThreadRestarts,
+  crashComputeThread,
+  hangComputeThread,
+} from './crash-compute-thread.js';
+export { untilTrue } from './until-true.js';
 export { startTestWorker, errorTrailer, tinyFrames } from './test-worker.js';
 export type { TestWorker, TinyFrames } from './test-worker.js';

@@ -105,7 +105,7 @@ export class ComputeThread {
       this.watchdog.unref();
     }
     this.thread.on('message', (m: FromThread) => {
-      this.lastReplyAt = performance.now();
+      if (this.watchdog !== undefined) this.lastReplyAt = performance.now();
       const w = this.waiters.get(m.id);
       if (w === undefined) return;
       this.waiters.delete(m.id);
@@ -161,7 +161,9 @@ export class ComputeThread {
 
   /** Runs the first `n` samples of the session's shared input. */
   async run(handle: number, n: number): Promise<ThreadRunResult> {
-    const m = await this.call({ kind: 'run', handle, n }, performance.now());
+    // Stamped only for the watchdog: without it the run path reads no clock.
+    const postedAt = this.watchdog === undefined ? undefined : performance.now();
+    const m = await this.call({ kind: 'run', handle, n }, postedAt);
     if (m.kind !== 'done') throw new Error(`unexpected reply ${m.kind} to run`);
     return { logits: m.logits, computeMs: m.computeMs };
   }

@@ -99,3 +99,19 @@ test('a missing or malformed file is a clear error', () => {
   assertBadConfig(() => loadWorkerConfig({ env: {}, file: tmpFile('{ nope') }), /is not JSON/);
   assertBadConfig(() => loadWorkerConfig({ env: {}, file: tmpFile('[1]') }), /JSON object/);
 });
+
+test('onnx.computeRunTimeoutMs: default 30 s, from WORKER_COMPUTE_RUN_TIMEOUT_MS, negative rejected by name', () => {
+  assert.equal(loadWorkerConfig({ env: { WORKER_MODELS: 'm' } }).onnx.computeRunTimeoutMs, 30_000);
+  const c = loadWorkerConfig({
+    env: { WORKER_MODELS: 'm', WORKER_COMPUTE_RUN_TIMEOUT_MS: '0' },
+  });
+  assert.equal(c.onnx.computeRunTimeoutMs, 0);
+  assertBadConfig(
+    () =>
+      loadWorkerConfig({
+        env: { WORKER_MODELS: 'm' },
+        overrides: { onnx: { computeRunTimeoutMs: -1 } },
+      }),
+    /onnx\.computeRunTimeoutMs|onnx\/computeRunTimeoutMs/,
+  );
+});

@@ -137,14 +137,15 @@ def cmd_build(a: argparse.Namespace) -> int:
         _log(f"RB{block}: c'={ch} s={s} {a.method} fine-tuning for {a.epochs} epochs")
         ep = finetune(net, tr, a.method, a.epochs, quality=a.quality, bits=a.bits, lr=a.lr,
                       batch_size=a.batch_size, seed=a.seed, show_progress=not a.no_progress, log=_log,
-                      teacher=base, distill=a.distill)
+                      teacher=base, distill=a.distill, freeze_head=a.freeze_head)
         r, wire, full = evaluate_with_codec(net, te, a.quality, a.bits)
         compact = r.mean_wire_bytes_compact_jpeg
         _log(f"RB{block}: accuracy {r.accuracy:.4f} meanBytes {wire:.1f} fullJpeg {full:.1f} "
              f"compactJpeg {compact:.1f}")
         exports.append(PartitionExport(net, r.accuracy, wire, full,
                                        {"method": a.method, "epochs": round(ep, 3), "search": search,
-                                        "distill": a.distill, "warmStart": True, "testSamples": r.samples},
+                                        "distill": a.distill, "warmStart": True, "testSamples": r.samples,
+                                        **({"frozenHead": True} if a.freeze_head else {})},
                                        extra={"meanBytesCompactJpeg": round(compact, 1)}))
     rng = np.random.default_rng(a.seed)
     ref_idx = rng.choice(len(te), size=2, replace=False)
@@ -214,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--lr", type=float, default=1e-3)
     b.add_argument("--distill", type=float, default=0.0,
                    help="weight of knowledge distillation from the base network (0..1; 0 = labels only)")
+    b.add_argument("--freeze-head", action="store_true",
+                   help="keep the base network's layers before the cut as trained (no gradient, fixed "
+                        "BatchNorm statistics): only the bottleneck unit and the tail are fine-tuned; "
+                        "much cheaper for deep cuts")
     b.add_argument("--name", required=True, help="repository name (manifest 'name')")
     b.add_argument("--version", default="1")
     b.add_argument("--description", default="")

@@ -243,6 +243,29 @@ class BottleNet(nn.Module):
         self.reduction = Reduction(c, reduced, spatial)
         self.restoration = Restoration(c, reduced, spatial, (h, w))
         self.codec: Optional[nn.Module] = None  # set by training/eval: CodecLayer or None (identity)
+        self.head_frozen = False
+
+    def base_head_modules(self) -> List[nn.Module]:
+        """The base network's layers before the cut (stem and blocks 1..j), without the reduction unit."""
+        return [self.base.stem, *self.base.blocks[: self.block]]
+
+    def freeze_base_head(self) -> None:
+        """Keep the base network's layers before the cut as trained: no gradient, BatchNorm statistics
+        fixed. Fine-tuning then updates only the bottleneck unit and the tail, and backpropagation stops at
+        the reduction unit, which for a deep cut saves most of the backward pass. The head's features stay
+        the ones the tail was trained on, so short fine-tuning has less to relearn."""
+        for m in self.base_head_modules():
+            for p in m.parameters():
+                p.requires_grad_(False)
+        self.head_frozen = True
+        self.train(self.training)
+
+    def train(self, mode: bool = True) -> "BottleNet":
+        super().train(mode)
+        if getattr(self, "head_frozen", False):  # nn.Module may call train() before __init__ sets it
+            for m in self.base_head_modules():
+                m.eval()
+        return self
 
     def head(self, x: torch.Tensor) -> torch.Tensor:
         return self.reduction(self.base.forward_head(x, self.block))

@@ -66,11 +66,14 @@ def make_bottlenet(base: ResNet, spec: BaseSpec, block: int, channels: int, spat
 def finetune(net: BottleNet, ds: Dataset, method: str, epochs: float, *, quality: int, bits: int,
              lr: float, batch_size: int, seed: int, checkpoint: Optional[str] = None,
              show_progress: bool = True, log=print, teacher: Optional[torch.nn.Module] = None,
-             distill: float = 0.0) -> float:
+             distill: float = 0.0, freeze_head: bool = False) -> float:
     """Train ``net`` with the codec in the loop (compression-aware) or without (naive), optionally also
-    matching ``teacher``'s softened outputs with weight ``distill``. Returns epochs run."""
+    matching ``teacher``'s softened outputs with weight ``distill``, optionally with the base network's
+    layers before the cut frozen (``freeze_head``). Returns epochs run."""
     if method not in METHODS:
         raise ValueError(f"unknown training method {method!r} (expected one of {METHODS})")
+    if freeze_head:
+        net.freeze_base_head()
     net.codec = CodecLayer(bits, quality) if method == "compression-aware" else None
     try:
         res = train(net, ds, TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
@@ -87,8 +90,10 @@ def recalibrate_bn(net: torch.nn.Module, ds: Dataset, batches: int = 8, batch_si
                    seed: int = 0) -> None:
     """Re-estimate BatchNorm running statistics with a few forward batches (no gradient, same codec
     setting as training). After short fine-tuning the new bottleneck unit's running stats are still near
-    their initial values, and evaluation with them is meaningless."""
-    bns = [m for m in net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    their initial values, and evaluation with them is meaningless. Frozen layers (no trainable
+    parameter) keep their statistics."""
+    bns = [m for m in net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+           and any(p.requires_grad for p in m.parameters())]
     saved = [m.momentum for m in bns]
     for m in bns:
         m.reset_running_stats()

@@ -48,3 +48,24 @@ test('an idle partition reports what a lone batch takes, not the congested avera
   s.recordBatch(8, 9, 1);
   assert.equal(s.ewmaServiceMs, 9);
 });
+
+test('a warm-up run seeds the idle service time until a real batch of that size replaces it', () => {
+  let t = 0;
+  const s = new PartitionStats(0.5, 2000, () => t);
+  assert.equal(s.ewmaServiceMs, 0);
+  s.seedIdleService(1, 4);
+  assert.equal(s.ewmaServiceMs, 4, 'reported before any request');
+  const snap = s.snapshot();
+  assert.equal(snap.ewmaBatchSize, 0, 'a seed is not a batch');
+  assert.equal(snap.completedTotal, 0);
+  s.recordBatch(1, 2, 0);
+  assert.equal(s.ewmaServiceMs, 2);
+  t = 5000;
+  assert.equal(
+    s.ewmaServiceMs,
+    2,
+    'the real lone run replaced the seed instead of averaging with it',
+  );
+  s.seedIdleService(1, 40);
+  assert.equal(s.ewmaServiceMs, 2, 'a later seed does not override measurements');
+});

@@ -27,6 +27,7 @@ export class PartitionStats {
   private completed = 0;
   private lastBatchAt = Number.NEGATIVE_INFINITY;
   private smallestBatch = Number.POSITIVE_INFINITY;
+  private readonly seeded = new Set<number>();
 
   constructor(
     private readonly alpha: number,
@@ -46,8 +47,24 @@ export class PartitionStats {
     this.queue.update(meanQueueMs);
     if (size < this.smallestBatch) this.smallestBatch = size;
     let e = this.byBatchSize.get(size);
-    if (e === undefined) this.byBatchSize.set(size, (e = new Ewma(this.alpha)));
+    if (e === undefined || this.seeded.delete(size))
+      this.byBatchSize.set(size, (e = new Ewma(this.alpha)));
     e.update(computeMs);
+  }
+
+  /**
+   * Seeds the idle service time with a session run of `size` requests measured at warm-up, before any
+   * request: otherwise a partition nobody has used yet reports 0 ms, and planners (the gateway's, the
+   * agents') fall back to a guess from FLOPs or the device's own speed and may never try the cloud.
+   * It counts as no batch (the batch-size and queue EWMAs, completed and the congested average stay empty);
+   * the first real batch of that size replaces it.
+   */
+  seedIdleService(size: number, computeMs: number): void {
+    if (!(computeMs > 0) || this.byBatchSize.has(size)) return;
+    this.byBatchSize.set(size, new Ewma(this.alpha));
+    this.byBatchSize.get(size)!.update(computeMs);
+    this.seeded.add(size);
+    if (size < this.smallestBatch) this.smallestBatch = size;
   }
 
   /** Counts answered requests (any status). */

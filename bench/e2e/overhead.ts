@@ -14,9 +14,9 @@ import {
   percentile,
   startAgent,
   startMesh,
+  splitCpus,
 } from '@bottlenet/mobile-agent';
 import { benchModel, repoRoot } from './bench-model.js';
-import { splitCpus } from './cpu-split.js';
 
 const root = repoRoot;
 const { dir: modelDir } = benchModel();
@@ -27,7 +27,7 @@ const log = (s: string): void => void process.stdout.write(`${s}\n`);
 const mean = (xs: readonly number[]): number =>
   xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
-const cpus = splitCpus();
+const cpus = splitCpus(process.env['E2E_CPU_SPLIT'] === '0' ? 'E2E_CPU_SPLIT=0' : undefined);
 const mesh = await startMesh({
   repoRoot: root,
   modelDirs: [modelDir],

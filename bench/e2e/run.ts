@@ -22,9 +22,9 @@ import {
   startMesh,
   type CandidateStats,
   type RunningAgent,
+  splitCpus,
 } from '@bottlenet/mobile-agent';
 import { benchModel, preferredModels, repoRoot } from './bench-model.js';
-import { splitCpus } from './cpu-split.js';
 
 const root = repoRoot;
 const { name: modelName, dir: modelDir } = benchModel();
@@ -45,7 +45,7 @@ if (modelName !== preferredModels[0])
     `e2e: NOTE models/${preferredModels[0]} is not present; measuring models/${modelName} instead`,
   );
 const t0 = Date.now();
-const cpus = splitCpus();
+const cpus = splitCpus(process.env['E2E_CPU_SPLIT'] === '0' ? 'E2E_CPU_SPLIT=0' : undefined);
 const mesh = await startMesh({
   repoRoot: root,
   modelDirs: [modelDir],

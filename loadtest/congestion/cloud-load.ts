@@ -24,6 +24,8 @@ export function startCloudLoad(o: {
   target: CloudLoadTarget;
   requests: readonly RequestFile[];
   options: Pick<CongestionOptions, 'ramp' | 'hold' | 'httpRate' | 'grpcRate'>;
+  /** Run k6 on these CPUs (the cloud tier's), so that generating the load takes the cloud's CPU time. */
+  cpus?: string;
 }): K6Run[] {
   const files = (c: (cand: string) => boolean, ext: 'bin' | 'json'): string =>
     o.requests
@@ -51,6 +53,7 @@ export function startCloudLoad(o: {
       env: { ...common, ...env },
       summaryFile: join(o.out, `k6-${name}.json`),
       logFile: join(o.out, `k6-${name}.log`),
+      ...(o.cpus === undefined ? {} : { cpus: o.cpus }),
     });
   return [
     run('gateway', 'loadtest/k6/gateway.js', {

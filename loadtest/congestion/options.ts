@@ -17,6 +17,8 @@ export interface CongestionOptions {
   readonly fixed: string;
   readonly backgroundRate: number;
   readonly periodMs: number;
+  /** false (`--no-cpu-split`): agents, cloud tier and k6 share every CPU. */
+  readonly cpuSplit: boolean;
 }
 
 /** k6 must finish within this (ramp + hold), so that the CI job stays bounded. */
@@ -66,7 +68,7 @@ export function parseOptions(
     )
     .option('--recovery <s>', 'seconds after k6 ends', nonNegative, 8)
     .option('--http-rate <n>', 'k6 /v1/infer requests per second at full rate', positive, 80)
-    .option('--grpc-rate <n>', 'k6 gRPC Infer calls per second at full rate', positive, 1000)
+    .option('--grpc-rate <n>', 'k6 gRPC Infer calls per second at full rate', positive, 3000)
     .option('--link <preset>', "the agents' emulated uplink", 'wifi')
     // the agent config's own bounds for emulation.deviceSlowdown
     .option(
@@ -82,7 +84,11 @@ export function parseOptions(
       positive,
       20,
     )
-    .option('--period-ms <ms>', 'each agent starts a request at most this often', nonNegative, 60);
+    .option('--period-ms <ms>', 'each agent starts a request at most this often', nonNegative, 60)
+    .option(
+      '--no-cpu-split',
+      'share every CPU between the agents, the cloud tier and k6 (default: agents on CPU 0, cloud and k6 on the others, as on separate machines)',
+    );
   if (exitOverride) cmd.exitOverride().configureOutput({ writeErr: () => undefined });
   cmd.parse(argv);
   const o = cmd.opts<CongestionOptions>();

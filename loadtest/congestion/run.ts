@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { startMesh } from '@bottlenet/mobile-agent';
+import { splitCpus, startMesh } from '@bottlenet/mobile-agent';
 import { generateRequests } from '../requests/requests.js';
 import { testImages } from '../lib/images.js';
 import { k6Binary, type K6Run } from '../lib/k6.js';
@@ -50,6 +50,11 @@ const requests = await generateRequests({
   perCandidate: 4,
 });
 const meshLog = createWriteStream(join(out, 'mesh.log'));
+// The agents (this process) on one CPU, the cloud tier and k6 on the others: k6's own CPU time then
+// congests the cloud, as on separate machines, instead of also slowing the emulated devices, whose
+// measured compute time the emulation multiplies.
+const cpus = splitCpus(o.cpuSplit ? undefined : '--no-cpu-split');
+log(cpus.description);
 log('starting the mesh');
 const mesh = await startMesh({
   repoRoot,
@@ -57,6 +62,7 @@ const mesh = await startMesh({
   workers: o.workers,
   fromSource: true,
   onLog: (s, l) => meshLog.write(`${s} ${l}\n`),
+  ...(cpus.cloudCpus === undefined ? {} : { cloudCpus: cpus.cloudCpus }),
 });
 const agentLog = pino(
   { level: 'info' },
@@ -111,7 +117,15 @@ try {
   traffic.phase = 'ramp';
   log(`k6: ramp ${o.ramp} s to ${o.httpRate} HTTP + ${o.grpcRate} gRPC req/s, hold ${o.hold} s`);
   const k6Start = performance.now();
-  const runs = startCloudLoad({ k6, repoRoot, out, target: mesh, requests, options: o });
+  const runs = startCloudLoad({
+    k6,
+    repoRoot,
+    out,
+    target: mesh,
+    requests,
+    options: o,
+    ...(cpus.cloudCpus === undefined ? {} : { cpus: cpus.cloudCpus }),
+  });
   k6Runs.push(...runs);
   const rampTimer = setTimeout(() => {
     traffic.phase = 'congested';

@@ -30,6 +30,8 @@ export function runK6(o: {
   logFile: string;
   cwd: string;
   nice?: number;
+  /** `taskset -c` list to run k6 on (e.g. the cloud tier's CPUs); default any CPU. */
+  cpus?: string;
 }): K6Run {
   const args = [
     '-n',
@@ -44,7 +46,13 @@ export function runK6(o: {
   for (const [k, v] of Object.entries(o.env)) args.push('-e', `${k}=${v}`);
   args.push(o.script);
   const fd = openSync(o.logFile, 'w');
-  const child = spawn('nice', args, { cwd: o.cwd, stdio: ['ignore', fd, fd] });
+  const child =
+    o.cpus === undefined
+      ? spawn('nice', args, { cwd: o.cwd, stdio: ['ignore', fd, fd] })
+      : spawn('taskset', ['-c', o.cpus, 'nice', ...args], {
+          cwd: o.cwd,
+          stdio: ['ignore', fd, fd],
+        });
   closeSync(fd);
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),

@@ -2,6 +2,8 @@ export { loadFmnistTest, FMNIST_DIR } from './fmnist.js';
 export { readSceneFile, ensureScenes } from './scenes.js';
 export type { LabelledImages } from './scenes.js';
 export { startMesh } from './mesh.js';
+export { splitCpus } from './cpu-split.js';
+export type { CpuSplit } from './cpu-split.js';
 export type { Mesh, MeshOptions } from './mesh.js';
 export { spawnProc, freePort, orphanSafeCommand } from './proc.js';
 export type { Proc } from './proc.js';

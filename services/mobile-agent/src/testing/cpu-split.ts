@@ -1,4 +1,4 @@
-// Where the e2e benches run the device and the cloud tier on this one machine.
+// Where the e2e benches and the congestion run put the device and the cloud tier on this one machine.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -15,13 +15,14 @@ export interface CpuSplit {
  * Pins this process (the agent: every thread, including onnxruntime's) to CPU 0 and returns the other
  * CPUs for the cloud tier. On two machines the cloud's work neither takes the device's core nor evicts
  * the device's caches while the device waits on the network; sharing the cores charged the device for
- * both in its measured time (and so in its energy). `E2E_CPU_SPLIT=0` keeps everything on every CPU.
+ * both in its measured time (and so in its energy), and a load generator congesting the cloud slowed
+ * the emulated devices too. `shareBecause` (e.g. `E2E_CPU_SPLIT=0`) keeps everything on every CPU.
  */
-export function splitCpus(): CpuSplit {
+export function splitCpus(shareBecause?: string): CpuSplit {
   const n = availableParallelism();
-  if (process.env['E2E_CPU_SPLIT'] === '0')
+  if (shareBecause !== undefined)
     return {
-      description: "device = this host's CPU, shared with the cloud tier (E2E_CPU_SPLIT=0)",
+      description: `device = this host's CPU, shared with the cloud tier (${shareBecause})`,
     };
   if (n < 2 || !existsSync(TASKSET))
     return {

@@ -22,9 +22,9 @@ import {
   type TestInferenceServer,
 } from './harness/test-inference-server.js';
 
-// The service default: a dead worker is gone within one TTL plus a poll cycle (up to pollTimeoutMs + pollIntervalMs),
-// which leaves the two-TTL bound 700 ms for scheduling delays on a loaded CI machine (600 ms left 300, and a
-// run missed it by 11 ms).
+// The service default. A dead worker is gone within one TTL plus a poll cycle (pollTimeoutMs +
+// pollIntervalMs), which leaves the two-TTL bound 700 ms for scheduling delays on a loaded CI machine
+// (at 600 ms it left 300, and a run missed it by 11 ms).
 const TTL_MS = 1000;
 const PREFIX = 'lmtest:';
 

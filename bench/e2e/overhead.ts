@@ -16,7 +16,7 @@ import {
   startMesh,
   splitCpus,
 } from '@bottlenet/mobile-agent';
-import { benchModel, repoRoot } from './bench-model.js';
+import { benchModel, cpuShareReason, repoRoot } from './bench-model.js';
 
 const root = repoRoot;
 const { dir: modelDir } = benchModel();
@@ -27,7 +27,7 @@ const log = (s: string): void => void process.stdout.write(`${s}\n`);
 const mean = (xs: readonly number[]): number =>
   xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
-const cpus = splitCpus(process.env['E2E_CPU_SPLIT'] === '0' ? 'E2E_CPU_SPLIT=0' : undefined);
+const cpus = splitCpus(cpuShareReason);
 const mesh = await startMesh({
   repoRoot: root,
   modelDirs: [modelDir],

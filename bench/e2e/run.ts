@@ -24,7 +24,7 @@ import {
   type RunningAgent,
   splitCpus,
 } from '@bottlenet/mobile-agent';
-import { benchModel, preferredModels, repoRoot } from './bench-model.js';
+import { benchModel, cpuShareReason, preferredModels, repoRoot } from './bench-model.js';
 
 const root = repoRoot;
 const { name: modelName, dir: modelDir } = benchModel();
@@ -45,7 +45,7 @@ if (modelName !== preferredModels[0])
     `e2e: NOTE models/${preferredModels[0]} is not present; measuring models/${modelName} instead`,
   );
 const t0 = Date.now();
-const cpus = splitCpus(process.env['E2E_CPU_SPLIT'] === '0' ? 'E2E_CPU_SPLIT=0' : undefined);
+const cpus = splitCpus(cpuShareReason);
 const mesh = await startMesh({
   repoRoot: root,
   modelDirs: [modelDir],

@@ -127,7 +127,7 @@ export class HostedPartition {
       await this.runBatch(new Array<Float32Array>(maxBatchSize).fill(zero));
       lone = Math.min(lone, (await this.runBatch([zero])).computeMs);
     }
-    if (Number.isFinite(lone)) this.stats.seedIdleService(1, lone);
+    if (Number.isFinite(lone)) this.stats.seedIdleService(lone);
   }
 
   async release(): Promise<void> {

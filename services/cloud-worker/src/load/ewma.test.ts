@@ -53,7 +53,7 @@ test('a warm-up run seeds the idle service time until a real batch of that size 
   let t = 0;
   const s = new PartitionStats(0.5, 2000, () => t);
   assert.equal(s.ewmaServiceMs, 0);
-  s.seedIdleService(1, 4);
+  s.seedIdleService(4);
   assert.equal(s.ewmaServiceMs, 4, 'reported before any request');
   const snap = s.snapshot();
   assert.equal(snap.ewmaBatchSize, 0, 'a seed is not a batch');
@@ -66,6 +66,6 @@ test('a warm-up run seeds the idle service time until a real batch of that size 
     2,
     'the real lone run replaced the seed instead of averaging with it',
   );
-  s.seedIdleService(1, 40);
+  s.seedIdleService(40);
   assert.equal(s.ewmaServiceMs, 2, 'a later seed does not override measurements');
 });

@@ -27,7 +27,8 @@ export class PartitionStats {
   private completed = 0;
   private lastBatchAt = Number.NEGATIVE_INFINITY;
   private smallestBatch = Number.POSITIVE_INFINITY;
-  private readonly seeded = new Set<number>();
+  /** The batch-size-1 EWMA holds the warm-up's figure, not a request's yet. */
+  private loneSeeded = false;
 
   constructor(
     private readonly alpha: number,
@@ -47,24 +48,27 @@ export class PartitionStats {
     this.queue.update(meanQueueMs);
     if (size < this.smallestBatch) this.smallestBatch = size;
     let e = this.byBatchSize.get(size);
-    if (e === undefined || this.seeded.delete(size))
+    if (e === undefined || (size === 1 && this.loneSeeded)) {
       this.byBatchSize.set(size, (e = new Ewma(this.alpha)));
+      if (size === 1) this.loneSeeded = false;
+    }
     e.update(computeMs);
   }
 
   /**
-   * Seeds the idle service time with a session run of `size` requests measured at warm-up, before any
-   * request: otherwise a partition nobody has used yet reports 0 ms, and planners (the gateway's, the
-   * agents') fall back to a guess from FLOPs or the device's own speed and may never try the cloud.
-   * It counts as no batch (the batch-size and queue EWMAs, completed and the congested average stay empty);
-   * the first real batch of that size replaces it.
+   * Seeds the idle service time with a lone session run measured at warm-up, before any request:
+   * otherwise a partition nobody has used yet reports 0 ms, and planners (the gateway's, the agents')
+   * fall back to a guess from FLOPs or the device's own speed and may never try the cloud. It counts as
+   * no batch (the batch-size and queue EWMAs, completed and the congested average stay empty); the first
+   * real lone batch replaces it.
    */
-  seedIdleService(size: number, computeMs: number): void {
-    if (!(computeMs > 0) || this.byBatchSize.has(size)) return;
-    this.byBatchSize.set(size, new Ewma(this.alpha));
-    this.byBatchSize.get(size)!.update(computeMs);
-    this.seeded.add(size);
-    if (size < this.smallestBatch) this.smallestBatch = size;
+  seedIdleService(loneComputeMs: number): void {
+    if (!(loneComputeMs > 0) || this.byBatchSize.has(1)) return;
+    const e = new Ewma(this.alpha);
+    e.update(loneComputeMs);
+    this.byBatchSize.set(1, e);
+    this.loneSeeded = true;
+    this.smallestBatch = 1;
   }
 
   /** Counts answered requests (any status). */

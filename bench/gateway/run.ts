@@ -1,7 +1,9 @@
 // pnpm bench:gateway: the gateway's cost, measured against its limits in one run.
 //   added_p50_ms = p50 of POST /v1/infer through the gateway (HTTP + gRPC to the worker) minus p50 of the
-//                  same request sent to the worker directly over gRPC, one request at a time, the two
+//                  same request sent to the worker directly over gRPC (grpc-js), one request at a time,
 //                  interleaved in blocks so that drift hits both alike                       (limit < 0.3)
+//                  Also printed: the direct call with the gateway's own HTTP/2 client, and the gateway
+//                  minus that (the cost of the extra hop once the cheaper worker hop is taken out).
 //   plan_rps     = POST /v1/plan requests per second, the gateway process pinned to one core (taskset)
 //                  while autocannon loads it from the other                                  (limit >= 5000)
 // Real parts: redis-server, the load monitor, one real cloud worker (models/fmnist-tiny, partition rb1),
@@ -15,7 +17,13 @@ import { Metadata, credentials, type ServiceError } from '@grpc/grpc-js';
 import autocannon from 'autocannon';
 import { Client } from 'undici';
 import { encodeFeatureFrame } from '@bottlenet/bottleneck-codec';
-import { InferReply, InferRequest, InferenceServiceClient } from '@bottlenet/protocol';
+import { GrpcUnaryChannel } from '@bottlenet/gateway';
+import {
+  InferReply,
+  InferRequest,
+  InferenceServiceClient,
+  InferenceServiceService,
+} from '@bottlenet/protocol';
 import {
   ROOT,
   start,
@@ -139,6 +147,25 @@ async function main(): Promise<number> {
         },
       );
     });
+  // The same call with the gateway's own HTTP/2 client: not the limit's baseline (a service calling a
+  // worker directly uses a gRPC library), but it shows what the HTTP hop and the gateway cost by
+  // themselves once the cheaper worker hop is taken out.
+  const lean = new GrpcUnaryChannel(workerAddress, 'bench');
+  const leanFramed = GrpcUnaryChannel.frame(Buffer.from(InferRequest.encode(request).finish()));
+  const directLean = (): Promise<number> =>
+    new Promise((res, rej) => {
+      const t0 = performance.now();
+      lean.callFramed(
+        InferenceServiceService.infer.path,
+        leanFramed,
+        Date.now() + 5000,
+        (err, reply) => {
+          if (err !== undefined || reply === undefined) return rej(err ?? new Error('no reply'));
+          InferReply.decode(reply); // decoded, as the other callers do
+          res(performance.now() - t0);
+        },
+      );
+    });
   const http = new Client(gwUrl, { pipelining: 1 });
   const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-protobuf' };
   const viaGateway = async (): Promise<number> => {
@@ -152,6 +179,7 @@ async function main(): Promise<number> {
   };
   for (let i = 0; i < 300; i++) {
     await direct();
+    await directLean();
     await viaGateway();
   }
   const gwPid = gateway.proc.child.pid!;
@@ -165,6 +193,7 @@ async function main(): Promise<number> {
   for (let i = 0; i < 300; i++) await bare();
   const bms: number[] = [];
   const dms: number[] = [];
+  const lms: number[] = [];
   const gms: number[] = [];
   let gwCpu = 0;
   let baseCpu = 0;
@@ -172,6 +201,7 @@ async function main(): Promise<number> {
   const block = 100;
   for (let done = 0; done < REQUESTS; done += block) {
     for (let i = 0; i < block; i++) dms.push(await direct());
+    for (let i = 0; i < block; i++) lms.push(await directLean());
     const b0 = cpuSeconds(basePid);
     for (let i = 0; i < block; i++) bms.push(await bare());
     baseCpu += cpuSeconds(basePid) - b0;
@@ -188,6 +218,10 @@ async function main(): Promise<number> {
   log(
     `infer gateway  p50=${p50g.toFixed(3)} ms p99=${percentile(gms, 99).toFixed(3)} ms (n=${String(gms.length)})`,
   );
+  const p50l = percentile(lms, 50);
+  log(
+    `calibration: direct with the gateway's own HTTP/2 client p50=${p50l.toFixed(3)} ms; gateway minus that = ${(p50g - p50l).toFixed(3)} ms (the HTTP hop and the gateway alone)`,
+  );
   log(
     `calibration: bare node:http round trip with the same body p50=${percentile(bms, 50).toFixed(3)} ms (the HTTP hop alone; the gateway adds this hop by design)`,
   );
@@ -200,6 +234,7 @@ async function main(): Promise<number> {
   await http.close();
   await baseHttp.close();
   grpc.close();
+  lean.close();
 
   // --- /v1/plan throughput ------------------------------------------------------------------------
   const planBody = JSON.stringify({

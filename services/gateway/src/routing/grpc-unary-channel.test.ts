@@ -12,7 +12,10 @@ import {
 } from '@grpc/grpc-js';
 import { Code, MeshError } from '@bottlenet/errors';
 import { ERROR_TYPE_METADATA_KEY, RETRY_AFTER_METADATA_KEY } from '@bottlenet/protocol';
-import { GrpcUnaryChannel } from './grpc-unary-channel.js';
+import { createServer as createH2Server } from 'node:http2';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { GrpcUnaryChannel, MAX_REPLY_BYTES } from './grpc-unary-channel.js';
 
 const id = (b: Buffer): Buffer => b;
 const call = (ch: GrpcUnaryChannel, path: string, msg: Buffer, timeoutMs = 2000) =>
@@ -43,6 +46,7 @@ describe('GrpcUnaryChannel', () => {
       cb({ code: status.RESOURCE_EXHAUSTED, details: 'queue is full: 512 waiting', metadata: md });
     });
     unary('Slow', (_c, cb) => void setTimeout(() => cb(null, Buffer.alloc(0)), 300));
+    unary('Huge', (_c, cb) => cb(null, Buffer.alloc(MAX_REPLY_BYTES + 1)));
     const port = await new Promise<number>((res, rej) =>
       server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
         e ? rej(e) : res(p),
@@ -109,5 +113,43 @@ describe('GrpcUnaryChannel', () => {
     assert.match(err?.message ?? '', /worker gone/);
     ch.close();
     assert.equal((await call(ch, '/test.T/Echo', Buffer.alloc(1))).err?.code, Code.Unavailable);
+  });
+
+  test('a reply over the 4 MiB limit is RESOURCE_EXHAUSTED, and the connection stays usable', async () => {
+    const ch = new GrpcUnaryChannel(address, 'worker t');
+    const { err } = await call(ch, '/test.T/Huge', Buffer.alloc(1));
+    assert.equal(err?.code, Code.ResourceExhausted);
+    assert.equal(err?.type, 'reply_too_large');
+    assert.equal((await call(ch, '/test.T/Echo', Buffer.alloc(1))).err, undefined);
+    ch.close();
+  });
+
+  test("an HTTP error without a gRPC status maps as gRPC's HTTP mapping says", async () => {
+    const h2 = createH2Server();
+    h2.on('stream', (stream) => {
+      stream.on('error', () => {});
+      stream.respond({ ':status': 503 }, { endStream: true });
+    });
+    h2.listen(0, '127.0.0.1');
+    await once(h2, 'listening');
+    const ch = new GrpcUnaryChannel(
+      `127.0.0.1:${String((h2.address() as AddressInfo).port)}`,
+      'proxy',
+    );
+    const { err } = await call(ch, '/test.T/Echo', Buffer.alloc(1));
+    assert.equal(err?.code, Code.Unavailable);
+    assert.match(err?.message ?? '', /proxy: answered HTTP 503 without a gRPC status/);
+    ch.close();
+    await new Promise<void>((res) => h2.close(() => res()));
+  });
+
+  test('a worker address that is not host:port is refused up front', () => {
+    for (const bad of ['worker', 'worker:', 'worker:0', 'worker:http', ':50051'])
+      assert.throws(
+        () => new GrpcUnaryChannel(bad),
+        (e: unknown) => e instanceof MeshError && e.code === Code.InvalidArgument,
+        bad,
+      );
+    assert.doesNotThrow(() => new GrpcUnaryChannel('[::1]:50051'));
   });
 });

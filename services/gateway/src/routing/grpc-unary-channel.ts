@@ -1,12 +1,14 @@
-import {
-  connect,
-  constants,
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  type IncomingHttpHeaders,
-} from 'node:http2';
 import { Code, MeshError } from '@bottlenet/errors';
 import { ERROR_TYPE_METADATA_KEY, RETRY_AFTER_METADATA_KEY } from '@bottlenet/protocol';
+import {
+  Http2ClientConnection,
+  type HeaderFields,
+  type Http2Stream,
+  type StreamEnd,
+  type StreamHandler,
+} from './h2/http2-client-connection.js';
+import { indexedField, literalField } from './h2/hpack-encoder.js';
+import { H2Error, h2ErrorName } from './h2/http2-protocol-error.js';
 
 /** The outcome of one unary call: the reply message bytes, or a gRPC status as a MeshError. */
 export type UnaryCallback = (err: MeshError | undefined, reply: Buffer | undefined) => void;
@@ -14,21 +16,15 @@ export type UnaryCallback = (err: MeshError | undefined, reply: Buffer | undefin
 /** Cancels a call in progress (the stream is reset with CANCEL; the callback gets CANCELLED). */
 export type CancelFn = () => void;
 
-const {
-  HTTP2_HEADER_METHOD,
-  HTTP2_HEADER_PATH,
-  HTTP2_HEADER_STATUS,
-  HTTP2_HEADER_CONTENT_TYPE,
-  HTTP2_HEADER_TE,
-  NGHTTP2_CANCEL,
-  NGHTTP2_REFUSED_STREAM,
-} = constants;
+/** The largest reply accepted, as grpc-js's default receive limit (the workers' replies are < 1 KiB). */
+export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
 /**
- * A gRPC unary client for one worker over one HTTP/2 connection (node:http2), carrying message bytes
- * as they are: the gateway forwards the caller's InferRequest bytes and passes the worker's reply bytes
- * back, so it needs no (de)serialisation, no interceptors, no retry machinery and no service config,
- * which are most of grpc-js's per-call cost (see docs/control-plane.md, "Why not grpc-js on the hot
+ * A gRPC unary client for one worker over one HTTP/2 connection, carrying message bytes as they are:
+ * the gateway forwards the caller's InferRequest bytes and passes the worker's reply bytes back, so it
+ * needs no (de)serialisation, no interceptors, no retry machinery and no service config, which are most
+ * of grpc-js's per-call cost, and it runs on its own HTTP/2 client (`h2/`), not node:http2, whose
+ * per-stream objects were most of the rest (see docs/control-plane.md, "Why not grpc-js on the hot
  * path"). It implements the parts of the gRPC-over-HTTP/2 protocol a unary call uses: the
  * length-prefixed message, `grpc-timeout`, `grpc-status`/`grpc-message` in trailers or trailers-only
  * replies, HTTP status mapping, RST_STREAM and connection failures (UNAVAILABLE, as grpc-js reports
@@ -36,15 +32,32 @@ const {
  * worker at the back of the queue meanwhile.
  */
 export class GrpcUnaryChannel {
-  readonly #authority: string;
+  readonly #host: string;
+  readonly #port: number;
   readonly #name: string;
-  #session: ClientHttp2Session | undefined;
+  /** The constant part of the request header block, per method path. */
+  readonly #blocks = new Map<string, Buffer>();
+  #connection: Http2ClientConnection | undefined;
   #closed = false;
 
   /** `address` is `host:port` (plaintext HTTP/2, as the workers serve it); `name` prefixes error messages. */
   constructor(address: string, name: string = address) {
-    this.#authority = `http://${address}`;
+    const parsed = GrpcUnaryChannel.parseAddress(address);
+    if (parsed === undefined)
+      throw new MeshError(Code.InvalidArgument, `worker address "${address}" is not host:port`, {
+        type: 'bad_address',
+      });
+    [this.#host, this.#port] = parsed;
     this.#name = name;
+  }
+
+  /** `host:port` (or `[v6]:port`) as host and port, or undefined when it is not one. */
+  static parseAddress(address: string): [host: string, port: number] | undefined {
+    const colon = address.lastIndexOf(':');
+    const portText = address.slice(colon + 1);
+    const port = Number(portText);
+    if (colon <= 0 || !/^[0-9]+$/.test(portText) || port <= 0 || port > 65535) return undefined;
+    return [address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port];
   }
 
   /**
@@ -85,112 +98,131 @@ export class GrpcUnaryChannel {
       return noop;
     }
     const timeoutMs = Math.max(1, Math.ceil(deadlineAtMs - Date.now()));
-    let stream: ClientHttp2Stream;
-    try {
-      stream = this.#connected().request(
-        {
-          [HTTP2_HEADER_METHOD]: 'POST',
-          [HTTP2_HEADER_PATH]: path,
-          [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-          [HTTP2_HEADER_TE]: 'trailers',
-          'grpc-timeout': `${String(timeoutMs)}m`,
-        },
-        { endStream: false },
-      );
-    } catch (err) {
-      // The session went away between the check and the request (ERR_HTTP2_INVALID_SESSION, GOAWAY).
-      this.#drop();
-      callback(
-        new MeshError(
-          Code.Unavailable,
-          `${this.#name}: cannot start a call: ${(err as Error).message}`,
-          { type: 'connection_failed', cause: err },
-        ),
-        undefined,
-      );
-      return noop;
-    }
-    new UnaryCall(stream, this.#name, timeoutMs, callback);
-    stream.end(framed);
-    return () => {
-      if (!stream.closed) stream.close(NGHTTP2_CANCEL);
-    };
+    const connection = this.#connected();
+    const call = new UnaryCall(connection, this.#name, timeoutMs, callback);
+    call.start(this.#headerBlock(path, timeoutMs), framed);
+    return () => call.cancel();
   }
 
   /** Closes the connection; calls in progress finish first (GOAWAY), new calls fail UNAVAILABLE. */
   close(): void {
     this.#closed = true;
-    this.#session?.close();
-    this.#session = undefined;
+    this.#connection?.close();
+    this.#connection = undefined;
   }
 
-  #connected(): ClientHttp2Session {
-    const s = this.#session;
-    if (s !== undefined && !s.closed && !s.destroyed) return s;
-    const session = connect(this.#authority, { settings: { enablePush: false } });
-    const drop = (): void => {
-      if (this.#session === session) this.#session = undefined;
-    };
-    // A failed or lost connection fails its streams (UNAVAILABLE, below); the next call re-dials.
-    session.on('error', drop);
-    session.on('goaway', drop);
-    session.on('close', drop);
-    session.unref(); // the HTTP server keeps the process alive, not an idle worker connection
-    this.#session = session;
-    return session;
+  #connected(): Http2ClientConnection {
+    const c = this.#connection;
+    if (c?.usable === true) return c;
+    const connection = new Http2ClientConnection(
+      this.#host,
+      this.#port,
+      MAX_REPLY_BYTES + 64 * 1024,
+      () => {
+        if (this.#connection === connection) this.#connection = undefined;
+      },
+    );
+    this.#connection = connection;
+    return connection;
   }
 
-  #drop(): void {
-    const s = this.#session;
-    this.#session = undefined;
-    s?.destroy();
+  /** The request's header block: the per-path constant part, then `grpc-timeout`. */
+  #headerBlock(path: string, timeoutMs: number): Buffer {
+    let head = this.#blocks.get(path);
+    if (head === undefined) {
+      head = Buffer.concat([
+        indexedField(3), // :method POST
+        indexedField(6), // :scheme http
+        literalField(4, path), // :path
+        literalField(1, `${this.#host}:${String(this.#port)}`), // :authority
+        literalField(31, 'application/grpc'), // content-type
+        literalField('te', 'trailers'),
+        GRPC_TIMEOUT_NAME,
+      ]);
+      this.#blocks.set(path, head);
+    }
+    const value = grpcTimeout(timeoutMs);
+    const block = Buffer.allocUnsafe(head.length + 1 + value.length);
+    head.copy(block, 0);
+    block[head.length] = value.length; // < 127: a one-byte string length, no Huffman
+    block.write(value, head.length + 1, 'latin1');
+    return block;
   }
 }
 
+/** `grpc-timeout`'s field up to its value: a literal without indexing with a new name. */
+const GRPC_TIMEOUT_NAME = literalField('grpc-timeout', '').subarray(0, -1);
+
+/** gRPC's TimeoutValue (at most 8 digits) and unit, as coarse as needed. */
+function grpcTimeout(ms: number): string {
+  if (ms < 1e8) return `${String(ms)}m`;
+  const s = Math.ceil(ms / 1000);
+  return s < 1e8 ? `${String(s)}S` : `${String(Math.min(99_999_999, Math.ceil(s / 3600)))}H`;
+}
+
 /** One call's state: headers, message bytes, trailers, then exactly one callback. */
-class UnaryCall {
-  readonly #stream: ClientHttp2Stream;
+class UnaryCall implements StreamHandler {
+  readonly #connection: Http2ClientConnection;
   readonly #name: string;
   readonly #callback: UnaryCallback;
   readonly #timer: NodeJS.Timeout;
-  #headers: IncomingHttpHeaders | undefined;
-  #trailers: IncomingHttpHeaders | undefined;
+  #stream: Http2Stream | undefined;
+  #headers: HeaderFields | undefined;
+  #trailers: HeaderFields | undefined;
   #chunks: Buffer[] = [];
-  #error: Error | undefined;
+  #bytes = 0;
+  #tooLarge = false;
   #deadlineHit = false;
   #done = false;
 
-  constructor(stream: ClientHttp2Stream, name: string, timeoutMs: number, callback: UnaryCallback) {
-    this.#stream = stream;
+  constructor(
+    connection: Http2ClientConnection,
+    name: string,
+    timeoutMs: number,
+    callback: UnaryCallback,
+  ) {
+    this.#connection = connection;
     this.#name = name;
     this.#callback = callback;
     this.#timer = setTimeout(() => {
       this.#deadlineHit = true;
-      if (!stream.closed) stream.close(NGHTTP2_CANCEL);
+      this.cancel();
     }, timeoutMs);
-    stream.on('response', (h: IncomingHttpHeaders) => {
-      this.#headers = h;
-    });
-    stream.on('data', (c: Buffer) => this.#chunks.push(c));
-    stream.on('trailers', (t: IncomingHttpHeaders) => {
-      this.#trailers = t;
-    });
-    stream.on('error', (err: Error) => {
-      this.#error = err;
-    });
-    stream.on('close', () => this.#finish());
-    stream.resume();
   }
 
-  #finish(): void {
+  start(block: Buffer, framed: Buffer): void {
+    this.#stream = this.#connection.request(block, framed, this);
+  }
+
+  cancel(): void {
+    if (!this.#done && this.#stream !== undefined)
+      this.#connection.reset(this.#stream, H2Error.Cancel);
+  }
+
+  onHeaders(fields: HeaderFields): void {
+    if (this.#headers === undefined) this.#headers = fields;
+    else this.#trailers = fields;
+  }
+
+  onData(chunk: Buffer): void {
+    this.#bytes += chunk.length;
+    if (this.#bytes > MAX_REPLY_BYTES) {
+      this.#tooLarge = true;
+      this.cancel();
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  onEnd(end: StreamEnd): void {
     if (this.#done) return;
     this.#done = true;
     clearTimeout(this.#timer);
-    const [err, reply] = this.#outcome();
+    const [err, reply] = this.#outcome(end);
     this.#callback(err, reply);
   }
 
-  #outcome(): [MeshError | undefined, Buffer | undefined] {
+  #outcome(end: StreamEnd): [MeshError | undefined, Buffer | undefined] {
     const n = this.#name;
     if (this.#deadlineHit)
       return [
@@ -199,9 +231,20 @@ class UnaryCall {
         }),
         undefined,
       ];
+    if (this.#tooLarge)
+      return [
+        new MeshError(
+          Code.ResourceExhausted,
+          `${n}: reply larger than ${String(MAX_REPLY_BYTES)} bytes`,
+          {
+            type: 'reply_too_large',
+          },
+        ),
+        undefined,
+      ];
     // gRPC status: in the trailers, or in the headers of a trailers-only reply.
     const st = this.#trailers?.['grpc-status'] ?? this.#headers?.['grpc-status'];
-    if (st !== undefined) {
+    if (st !== undefined && end.kind === 'ended') {
       const code = Number(st);
       if (code === 0) {
         const msg = this.#message();
@@ -215,18 +258,17 @@ class UnaryCall {
         undefined,
       ];
     }
-    const rst = this.#stream.rstCode;
-    if (rst === NGHTTP2_CANCEL)
+    if (end.kind === 'reset' && end.code === H2Error.Cancel)
       return [
         new MeshError(Code.Canceled, `${n}: call cancelled`, { type: 'cancelled' }),
         undefined,
       ];
-    const http = this.#headers?.[HTTP2_HEADER_STATUS];
+    const http = this.#headers?.[':status'];
     if (http !== undefined && Number(http) !== 200) {
       return [
         new MeshError(
           httpToCode(Number(http)),
-          `${n}: answered HTTP ${String(http)} without a gRPC status`,
+          `${n}: answered HTTP ${http} without a gRPC status`,
           { type: 'bad_reply' },
         ),
         undefined,
@@ -234,16 +276,16 @@ class UnaryCall {
     }
     // No status: the stream was refused or reset, or the connection was lost (grpc-js: UNAVAILABLE).
     const why =
-      this.#error?.message ??
-      (rst === NGHTTP2_REFUSED_STREAM
-        ? 'stream refused'
-        : rst !== undefined && rst !== 0
-          ? `stream reset (code ${String(rst)})`
-          : 'connection closed');
+      end.kind === 'lost'
+        ? end.reason
+        : end.kind === 'reset'
+          ? end.code === H2Error.RefusedStream
+            ? 'stream refused'
+            : `stream reset (${h2ErrorName(end.code)})`
+          : 'the reply ended without a gRPC status';
     return [
       new MeshError(Code.Unavailable, `${n}: connection lost: ${why}`, {
         type: 'connection_failed',
-        cause: this.#error,
       }),
       undefined,
     ];
@@ -261,7 +303,7 @@ class UnaryCall {
   }
 }
 
-function statusError(name: string, code: Code, md: IncomingHttpHeaders): MeshError {
+function statusError(name: string, code: Code, md: HeaderFields): MeshError {
   const raw = md['grpc-message'];
   let message = typeof raw === 'string' ? raw : '';
   try {

@@ -76,6 +76,14 @@ describe('WorkerPool last known workers', () => {
     assert.equal(pool.size, 0, 'expired entries are closed at the next update');
   });
 
+  test('a worker whose address is not host:port is left out of the routing table', () => {
+    const pool = new WorkerPool({ now: clock });
+    pool.update(summary([worker('bad', 'no-port'), worker('a', '127.0.0.1:1')]));
+    assert.equal(pool.size, 1);
+    assert.equal(pool.pick(MODEL, '', 'rb1')?.id, 'a');
+    pool.close();
+  });
+
   test('a worker that comes back is in the view again (same entry, same channel)', () => {
     const pool = new WorkerPool({ lastKnownMs: 3000, now: clock });
     pool.update(summary([worker('a', '127.0.0.1:1')]));

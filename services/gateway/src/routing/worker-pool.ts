@@ -72,6 +72,8 @@ export class WorkerPool {
     const now = this.#now();
     const seen = new Set<string>();
     for (const w of summary.workers) {
+      // an address no connection can be made to (the monitor's view is trusted, but not blindly)
+      if (GrpcUnaryChannel.parseAddress(w.address) === undefined) continue;
       seen.add(w.id);
       let e = this.#workers.get(w.id);
       if (e !== undefined && e.address !== w.address) {

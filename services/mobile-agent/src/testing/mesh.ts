@@ -248,7 +248,10 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
     JSON.stringify({
       listen: { host: '127.0.0.1', port: gwPort },
       redis: { url: redisUrl },
-      apiKeys: [{ name: 'mesh', key: apiKey }],
+      // One key for every agent and load generator of the mesh: the gateway's default of 1000 requests/s
+      // per key would throttle the mesh itself (8 concurrent agents on the tiny model pass it); the
+      // per-key limit has its own tests in the gateway.
+      apiKeys: [{ name: 'mesh', key: apiKey, ratePerSecond: 1_000_000 }],
       modelDirs: o.modelDirs,
       logLevel: level,
     }),

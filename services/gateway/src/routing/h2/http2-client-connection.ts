@@ -278,6 +278,7 @@ export class Http2ClientConnection {
   // --- reading ------------------------------------------------------------------------------------
 
   #read(chunk: Buffer): void {
+    if (this.#closed) return; // bytes after a protocol error, while the socket drains
     const buf = this.#rest === undefined ? chunk : Buffer.concat([this.#rest, chunk]);
     this.#rest = undefined;
     let at = 0;

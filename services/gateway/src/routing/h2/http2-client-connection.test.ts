@@ -8,6 +8,7 @@ import {
   constants,
   type Http2Server,
   type ServerHttp2Session,
+  type ServerHttp2Stream,
 } from 'node:http2';
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import { once } from 'node:events';
@@ -137,10 +138,10 @@ describe('Http2ClientConnection against node:http2', () => {
   test('GOAWAY: calls in flight finish, the connection says it is gone, new ones are refused', async () => {
     let gone = 0;
     const c = new Http2ClientConnection('127.0.0.1', portOf(server), 1 << 20, () => gone++);
-    const session = once(server, 'session');
+    const arrived = once(server, 'stream');
     const first = send(c, '/echo', Buffer.from('a'));
-    const [s] = (await session) as [ServerHttp2Session];
-    await new Promise((r) => setTimeout(r, 1)); // the stream has reached the server
+    const [stream] = (await arrived) as [ServerHttp2Stream];
+    const s = stream.session!; // the stream has reached the server: GOAWAY will name it as processed
     s.close(); // graceful: GOAWAY with the last stream it took
     assert.deepEqual((await first).body, Buffer.from('a'));
     await new Promise((r) => setTimeout(r, 20));
@@ -223,6 +224,20 @@ describe('Http2ClientConnection against a misbehaving peer', () => {
       const goaway = sent.subarray(sent.length - 17);
       assert.equal(goaway[3], 7, 'the last frame the client sent is GOAWAY');
     });
+
+  test('GOAWAY that names a lower stream: that stream was not processed, so it is refused (retryable)', async () => {
+    const goaway = Buffer.alloc(8); // last stream 0, NO_ERROR
+    reply = Buffer.concat([emptySettings, frame(7, 0, 0, goaway)]);
+    let gone = 0;
+    const c = new Http2ClientConnection('127.0.0.1', portOf(tcp), 1 << 20, () => gone++);
+    const r = await send(c, '/x', Buffer.alloc(3));
+    assert.deepEqual(r.end, {
+      kind: 'lost',
+      reason: 'the server is going away (GOAWAY NO_ERROR)',
+      refused: true,
+    });
+    assert.equal(gone, 1);
+  });
 
   test('a peer that closes the socket fails the calls in flight as lost', async () => {
     const closing = createTcpServer((sock) => sock.destroy());

@@ -158,8 +158,8 @@ export class Http2ClientConnection {
 
   /**
    * Starts a request: `block` is its encoded header block, `body` the whole request body (sent with
-   * END_STREAM). The handler hears the response. While not `usable`, the handler hears at once that the request was lost
-   * (refused: safe to send elsewhere).
+   * END_STREAM). The handler hears the response. While not `usable`, the handler hears at once that
+   * the request was lost (refused: safe to send elsewhere).
    */
   request(block: Buffer, body: Buffer, handler: StreamHandler): Http2Stream {
     const stream = { id: 0 };
@@ -193,11 +193,6 @@ export class Http2ClientConnection {
     if (this.#closed) return;
     this.#stopNew();
     this.#closeIfIdle();
-  }
-
-  /** Closes at once: open requests are lost. */
-  destroy(reason: string): void {
-    this.#lost(reason, false);
   }
 
   #canOpen(): boolean {

@@ -134,7 +134,10 @@ export class GrpcUnaryChannel {
         indexedField(3), // :method POST
         indexedField(6), // :scheme http
         literalField(4, path), // :path
-        literalField(1, `${this.#host}:${String(this.#port)}`), // :authority
+        literalField(
+          1,
+          `${this.#host.includes(':') ? `[${this.#host}]` : this.#host}:${String(this.#port)}`,
+        ), // :authority
         literalField(31, 'application/grpc'), // content-type
         literalField('te', 'trailers'),
         GRPC_TIMEOUT_NAME,

@@ -200,6 +200,14 @@ describe('Http2ClientConnection against a misbehaving peer', () => {
       /max frame size of 1/,
     ],
     ['CONTINUATION without HEADERS', frame(9, 0x4, 1, Buffer.alloc(1)), /CONTINUATION without/],
+    [
+      'a header block over 64 KiB in CONTINUATION frames',
+      Buffer.concat([
+        frame(1, 0, 1, Buffer.alloc(16_000)),
+        ...Array.from({ length: 4 }, () => frame(9, 0, 1, Buffer.alloc(16_000))),
+      ]),
+      /header block over 65536 bytes/,
+    ],
     ['DATA on stream 0', frame(0, 0, 0, Buffer.alloc(1)), /DATA on stream 0/],
     ['a connection WINDOW_UPDATE of 0', frame(8, 0, 0, Buffer.alloc(4)), /WINDOW_UPDATE of 0/],
     [

@@ -60,6 +60,8 @@ const MAX_WINDOW = 0x7fffffff;
 const MAX_STREAM_ID = 0x7fffffff;
 /** The connection-level receive window this side keeps open (re-granted when half is used). */
 const CONNECTION_RECEIVE_WINDOW = 16 * 1024 * 1024;
+/** The largest header block accepted (HEADERS + CONTINUATION): a gRPC reply's are a few hundred bytes. */
+const MAX_HEADER_BLOCK = 64 * 1024;
 /** Our HPACK table size (the default: we announce no other). */
 const HEADER_TABLE_SIZE = 4096;
 
@@ -110,7 +112,8 @@ export class Http2ClientConnection {
   /** Bytes of a frame not yet complete. */
   #rest: Buffer | undefined;
   /** A header block split over HEADERS + CONTINUATION frames. */
-  #continuation: { streamId: number; endStream: boolean; parts: Buffer[] } | undefined;
+  #continuation:
+    { streamId: number; endStream: boolean; parts: Buffer[]; bytes: number } | undefined;
   /** GOAWAY received or sent: no new streams. */
   #draining = false;
   #closed = false;
@@ -358,13 +361,25 @@ export class Http2ClientConnection {
     }
     const endStream = (flags & Flag.EndStream) !== 0;
     if (flags & Flag.EndHeaders) this.#headerBlock(streamId, endStream, fragment);
-    else this.#continuation = { streamId, endStream, parts: [Buffer.from(fragment)] };
+    else
+      this.#continuation = {
+        streamId,
+        endStream,
+        parts: [Buffer.from(fragment)],
+        bytes: fragment.length,
+      };
   }
 
   #continuationFrame(flags: number, streamId: number, payload: Buffer): void {
     const c = this.#continuation;
     if (c === undefined || c.streamId !== streamId)
       throw protocolError('CONTINUATION without the HEADERS it continues');
+    c.bytes += payload.length;
+    if (c.bytes > MAX_HEADER_BLOCK)
+      throw new Http2ProtocolError(
+        H2Error.EnhanceYourCalm,
+        `a header block over ${String(MAX_HEADER_BLOCK)} bytes`,
+      );
     c.parts.push(Buffer.from(payload));
     if (flags & Flag.EndHeaders) {
       this.#continuation = undefined;

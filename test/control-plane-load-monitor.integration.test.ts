@@ -22,13 +22,14 @@ import {
   type TestInferenceServer,
 } from './harness/test-inference-server.js';
 
-// The service default. A dead worker is gone within one TTL plus a poll cycle (pollTimeoutMs +
-// pollIntervalMs), which leaves the two-TTL bound 700 ms for scheduling delays on a loaded CI machine
-// (at 600 ms it left 300, and a run missed it by 11 ms).
+// The service default. A dead worker is gone within one TTL plus a poll interval: a cycle waits for its
+// polls at most pollIntervalMs (until session 6 it waited for a dead worker's poll to time out, every
+// cycle, and a loaded CI run took 2,013 ms against the two-TTL bound).
 const TTL_MS = 1000;
 const PREFIX = 'lmtest:';
 
 interface Summary {
+  updatedAtMs: number;
   healthyWorkers: number;
   loadLevel: number;
   workers: { id: string; ready: boolean; queueDepth: number }[];
@@ -78,7 +79,7 @@ describe('load monitor', { skip: redisSkipReason() }, () => {
         redis: { url: redis.url, keyPrefix: PREFIX, reconnectBaseMs: 20, reconnectMaxMs: 200 },
         discovery: { static: [a.address, b.address], registry: true, refreshMs: 100 },
         pollIntervalMs: 100,
-        pollTimeoutMs: 200,
+        pollTimeoutMs: 500, // the default: a poll that waits it out must not stretch the cycle
         ttlMs: TTL_MS,
         http: { host: '127.0.0.1', port: 0 },
       }),
@@ -146,7 +147,7 @@ describe('load monitor', { skip: redisSkipReason() }, () => {
     }
   });
 
-  test('a self-registered worker joins; a dead worker disappears within two TTLs', async () => {
+  test('a self-registered worker joins; a dead worker disappears within two TTLs', async (t) => {
     await client.set(`${PREFIX}registry:c`, c.address, 'PX', 5000);
     await until('worker c', async () =>
       (await readSummary())?.workers.some((w) => w.id === 'c') ? true : undefined,
@@ -165,7 +166,32 @@ describe('load monitor', { skip: redisSkipReason() }, () => {
       4 * TTL_MS,
     );
     const took = Date.now() - killedAt;
+    t.diagnostic(`gone from the summary and its hash ${String(took)} ms after the kill`);
     assert.ok(took <= 2 * TTL_MS, `took ${String(took)} ms, TTL ${String(TTL_MS)} ms`);
+  });
+
+  test('a worker that does not answer its poll in time does not slow the cycle for the others', async (t) => {
+    const slow = await startTestInferenceServer({ workerId: 'slow', getLoadDelayMs: 5000 });
+    try {
+      await client.set(`${PREFIX}registry:slow`, slow.address, 'PX', 5000);
+      await new Promise((r) => setTimeout(r, 400)); // discovered (refreshMs 100) and polled
+      // Cycles every pollIntervalMs (100 ms) rewrite the summary ~15 times in 1.5 s; waiting for the slow
+      // worker's poll to time out (500 ms) each time, ~3 times.
+      const seen = new Set<number>();
+      const stopAt = Date.now() + 1500;
+      while (Date.now() < stopAt) {
+        const s = await readSummary();
+        if (s !== undefined) seen.add(s.updatedAtMs);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok(seen.size >= 8, `${String(seen.size)} summaries in 1.5 s`);
+      t.diagnostic(`${String(seen.size)} summaries in 1.5 s with a worker that does not answer`);
+      const s = await readSummary();
+      assert.ok(!s?.workers.some((w) => w.id === 'slow'), 'a worker never polled is not listed');
+    } finally {
+      await client.del(`${PREFIX}registry:slow`);
+      slow.kill();
+    }
   });
 
   test('a Redis outage does not crash the monitor; metrics and /readyz say so; it republishes after', async () => {

@@ -43,6 +43,8 @@ export interface TestInferenceServerOptions {
   load?: Partial<LoadReport>;
   /** The model it claims to serve (partitions rb1, rb3 and cloud). @default "test-model" version "1" */
   model?: string;
+  /** Delay before GetLoad answers (a worker too busy or too far to answer its poll in time). @default 0 */
+  getLoadDelayMs?: number;
 }
 
 export async function startTestInferenceServer(
@@ -146,7 +148,9 @@ export async function startTestInferenceServer(
       else answer();
     },
     getLoad(_call, callback) {
-      callback(null, report());
+      const ms = options.getLoadDelayMs ?? 0;
+      if (ms > 0) setTimeout(() => callback(null, report()), ms);
+      else callback(null, report());
     },
     inferStream(call) {
       call.emit('error', {

@@ -25,7 +25,9 @@ export interface LoadMonitorOptions {
 /**
  * The poll-and-publish loop: re-discovers workers every `discovery.refreshMs`, polls each one's
  * GetLoad every `pollIntervalMs` (all at once, each with `pollTimeoutMs`), and writes the cycle to
- * Redis. A Redis outage only fails publishes (counted in metrics); polling goes on and the next
+ * Redis. A cycle waits for its polls at most `pollIntervalMs`: a worker that is slow to answer (or
+ * dead, until its poll times out) would otherwise hold back everyone's load and its own removal; its
+ * answer, when it comes, is used by the next cycle, and it is not polled again meanwhile. A Redis outage only fails publishes (counted in metrics); polling goes on and the next
  * publish after reconnecting carries the current state.
  */
 export class LoadMonitor {
@@ -38,6 +40,8 @@ export class LoadMonitor {
   readonly #discoveries: Discovery[];
   #targets: readonly Target[] = [];
   readonly #polled = new Map<string, PolledWorker>();
+  /** Polls still running, by address (a cycle does not wait past its interval for them). */
+  readonly #polling = new Map<string, Promise<void>>();
   #published: CloudSummary | undefined;
   #last: CloudSummary | undefined;
   #cycles = 0;
@@ -166,21 +170,37 @@ export class LoadMonitor {
 
   async #runCycle(): Promise<void> {
     const timeoutMs = this.#config.pollTimeoutMs;
-    await Promise.all(
-      this.#targets.map(async (t) => {
-        const end = this.#metrics.pollSeconds.startTimer();
-        try {
-          const report = await this.#poller.getLoad(t.address, timeoutMs);
-          this.#polled.set(t.address, { address: t.address, report, polledAtMs: Date.now() });
-          this.#metrics.polls.inc({ result: 'ok' });
-        } catch (err) {
-          this.#metrics.polls.inc({ result: 'error' });
-          this.#log.debug({ err, address: t.address }, 'GetLoad failed');
-        } finally {
+    for (const t of this.#targets) {
+      if (this.#polling.has(t.address)) continue;
+      const end = this.#metrics.pollSeconds.startTimer();
+      const poll = this.#poller
+        .getLoad(t.address, timeoutMs)
+        .then(
+          (report) => {
+            // not if the worker was dropped from discovery meanwhile
+            if (this.#targets.some((x) => x.address === t.address))
+              this.#polled.set(t.address, { address: t.address, report, polledAtMs: Date.now() });
+            this.#metrics.polls.inc({ result: 'ok' });
+          },
+          (err: unknown) => {
+            this.#metrics.polls.inc({ result: 'error' });
+            this.#log.debug({ err, address: t.address }, 'GetLoad failed');
+          },
+        )
+        .finally(() => {
           end();
-        }
+          this.#polling.delete(t.address);
+        });
+      this.#polling.set(t.address, poll);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.#polling.values()),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.#config.pollIntervalMs);
       }),
-    );
+    ]);
+    clearTimeout(timer);
     const nowMs = Date.now();
     const summary = computeSummary(this.#polled.values(), {
       monitorId: this.#config.monitorId,
@@ -202,6 +222,7 @@ export class LoadMonitor {
         summary,
         live: [...this.#polled.values()],
         changed,
+        nowMs,
       });
       this.#metrics.publishes.inc();
       this.#metrics.lastPublish.set(nowMs / 1000);

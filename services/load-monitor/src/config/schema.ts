@@ -56,7 +56,8 @@ export const LoadMonitorConfigSchema = Type.Object(
     pollTimeoutMs: Type.Integer({ minimum: 1, default: 500 }),
     /**
      * TTL of every published key. A worker whose last successful poll is older than this leaves the
-     * summary, and its hash expires; so a dead worker is gone within one TTL plus a poll. @default 1000
+     * summary, and its hash expires; so a dead worker is gone within one TTL plus a poll interval.
+     * @default 1000
      */
     ttlMs: Type.Integer({ minimum: 50, default: 1000 }),
     http: Type.Object(

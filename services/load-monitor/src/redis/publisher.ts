@@ -4,8 +4,10 @@ import type { CloudSummary } from '../summary/schema.js';
 import type { PolledWorker } from '../summary/compute.js';
 
 /**
- * Writes one poll cycle to Redis in one pipeline: a hash per live worker (PEXPIRE ttl), the summary
- * (PX ttl), and the change message when `changed`. Rejects when Redis is down; nothing is queued.
+ * Writes one poll cycle to Redis in one pipeline: a hash per live worker, expiring `ttl` after that
+ * worker's last successful poll (not after this write: a worker that stopped answering would otherwise
+ * keep its hash for up to two TTLs), the summary (PX ttl), and the change message when `changed`.
+ * Rejects when Redis is down; nothing is queued.
  */
 export async function publishCycle(options: {
   redis: Redis;
@@ -14,6 +16,8 @@ export async function publishCycle(options: {
   summary: CloudSummary;
   live: readonly PolledWorker[];
   changed: boolean;
+  /** This cycle's time (the clock `polledAtMs` was read from). */
+  nowMs: number;
 }): Promise<void> {
   const { redis, keys, ttlMs, summary } = options;
   const json = JSON.stringify(summary);
@@ -34,7 +38,8 @@ export async function publishCycle(options: {
       models: JSON.stringify(r.models),
       partitions: JSON.stringify(r.partitions),
     });
-    pipe.pexpire(key, ttlMs);
+    // relative, so that the Redis host's clock does not matter
+    pipe.pexpire(key, Math.max(1, w.polledAtMs + ttlMs - options.nowMs));
   }
   pipe.set(keys.summary, json, 'PX', ttlMs);
   if (options.changed) pipe.publish(keys.changes, json);

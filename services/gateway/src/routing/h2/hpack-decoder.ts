@@ -1,6 +1,6 @@
 import { STATIC_TABLE } from './hpack-tables.js';
 import { huffmanDecode } from './huffman-decoder.js';
-import { Http2ProtocolError, H2Error } from './http2-protocol-error.js';
+import { compressionError } from './http2-protocol-error.js';
 
 /** Called once per decoded header field, in order. */
 export type HeaderSink = (name: string, value: string) => void;
@@ -40,17 +40,19 @@ export class HpackDecoder {
       if (first & 0x80) {
         // 6.1 indexed header field
         const [index, next] = readInt(block, at, 7);
-        if (index === 0) throw bad('indexed header field with index 0');
+        if (index === 0) throw compressionError('indexed header field with index 0');
         const [name, value] = this.#entry(index);
         at = next;
         sink(name, value);
         fields++;
       } else if ((first & 0xe0) === 0x20) {
         // 6.3 dynamic table size update: only before the first field of a block
-        if (fields > 0) throw bad('table size update after a header field');
+        if (fields > 0) throw compressionError('table size update after a header field');
         const [size, next] = readInt(block, at, 5);
         if (size > this.#limit)
-          throw bad(`table size update to ${String(size)} over the ${String(this.#limit)} allowed`);
+          throw compressionError(
+            `table size update to ${String(size)} over the ${String(this.#limit)} allowed`,
+          );
         this.#maxSize = size;
         this.#evict(0);
         at = next;
@@ -79,7 +81,8 @@ export class HpackDecoder {
   #entry(index: number): readonly [string, string] {
     if (index <= STATIC_TABLE.length) return STATIC_TABLE[index - 1]!;
     const e = this.#dynamic[index - STATIC_TABLE.length - 1];
-    if (e === undefined) throw bad(`index ${String(index)} is past the end of the table`);
+    if (e === undefined)
+      throw compressionError(`index ${String(index)} is past the end of the table`);
     return e;
   }
 
@@ -110,10 +113,10 @@ function readInt(buf: Buffer, at: number, prefixBits: number): [number, number] 
   if (value < max) return [value, at];
   let shift = 0;
   for (;;) {
-    if (at >= buf.length) throw bad('integer runs past the end of the block');
+    if (at >= buf.length) throw compressionError('integer runs past the end of the block');
     const b = buf[at++]!;
     value += (b & 0x7f) * 2 ** shift;
-    if (value > MAX_INTEGER) throw bad('integer too large');
+    if (value > MAX_INTEGER) throw compressionError('integer too large');
     if ((b & 0x80) === 0) return [value, at];
     shift += 7;
   }
@@ -121,15 +124,11 @@ function readInt(buf: Buffer, at: number, prefixBits: number): [number, number] 
 
 /** RFC 7541 5.2: a string literal (raw or Huffman) as latin1 text, and the offset after it. */
 function readString(buf: Buffer, at: number): [string, number] {
-  if (at >= buf.length) throw bad('string literal missing at the end of the block');
+  if (at >= buf.length) throw compressionError('string literal missing at the end of the block');
   const huffman = (buf[at]! & 0x80) !== 0;
   const [length, start] = readInt(buf, at, 7);
   const end = start + length;
   if (end > buf.length)
-    throw bad(`string of ${String(length)} bytes runs past the end of the block`);
+    throw compressionError(`string of ${String(length)} bytes runs past the end of the block`);
   return [huffman ? huffmanDecode(buf, start, end) : buf.toString('latin1', start, end), end];
-}
-
-function bad(what: string): Http2ProtocolError {
-  return new Http2ProtocolError(H2Error.CompressionError, `HPACK: ${what}`);
 }

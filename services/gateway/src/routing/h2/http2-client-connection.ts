@@ -1,6 +1,33 @@
 import { connect, type Socket } from 'node:net';
+import { FrameReader, type FrameSink } from './frame-reader.js';
 import { HpackDecoder } from './hpack-decoder.js';
-import { H2Error, Http2ProtocolError, h2ErrorName } from './http2-protocol-error.js';
+import {
+  DEFAULT_MAX_FRAME,
+  DEFAULT_WINDOW,
+  FRAME_HEADER,
+  Flag,
+  FrameType,
+  MAX_STREAM_ID,
+  MAX_WINDOW,
+  PREFACE,
+  Setting,
+  goawayFrame,
+  headerFrames,
+  pingAckFrame,
+  rstStreamFrame,
+  settingsAckFrame,
+  settingsFrame,
+  unpad,
+  windowUpdateFrame,
+  writeFrameHeader,
+} from './frames.js';
+import {
+  H2Error,
+  Http2ProtocolError,
+  frameSizeError,
+  h2ErrorName,
+  protocolError,
+} from './http2-protocol-error.js';
 
 /** Decoded fields of one header block; pseudo-headers (`:status`) included. */
 export type HeaderFields = Record<string, string>;
@@ -23,52 +50,14 @@ export interface Http2Stream {
   readonly id: number;
 }
 
-const FrameType = {
-  Data: 0x0,
-  Headers: 0x1,
-  Priority: 0x2,
-  RstStream: 0x3,
-  Settings: 0x4,
-  PushPromise: 0x5,
-  Ping: 0x6,
-  Goaway: 0x7,
-  WindowUpdate: 0x8,
-  Continuation: 0x9,
-} as const;
-
-const Flag = {
-  EndStream: 0x1,
-  Ack: 0x1,
-  EndHeaders: 0x4,
-  Padded: 0x8,
-  Priority: 0x20,
-} as const;
-
-const Setting = {
-  HeaderTableSize: 0x1,
-  EnablePush: 0x2,
-  MaxConcurrentStreams: 0x3,
-  InitialWindowSize: 0x4,
-  MaxFrameSize: 0x5,
-} as const;
-
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-const FRAME_HEADER = 9;
-const DEFAULT_WINDOW = 65_535;
-const DEFAULT_MAX_FRAME = 16_384;
-const MAX_WINDOW = 0x7fffffff;
-const MAX_STREAM_ID = 0x7fffffff;
 /** The connection-level receive window this side keeps open (re-granted when half is used). */
 const CONNECTION_RECEIVE_WINDOW = 16 * 1024 * 1024;
-/** The largest header block accepted (HEADERS + CONTINUATION): a gRPC reply's are a few hundred bytes. */
-const MAX_HEADER_BLOCK = 64 * 1024;
 /** Our HPACK table size (the default: we announce no other). */
 const HEADER_TABLE_SIZE = 4096;
 
 interface OpenStream {
   readonly id: number;
   readonly request: QueuedRequest;
-  readonly handler: StreamHandler;
   /** What the peer may still receive on this stream (its SETTINGS_INITIAL_WINDOW_SIZE, then updates). */
   sendWindow: number;
   /** Request bytes not yet sent for want of flow-control window. */
@@ -109,11 +98,12 @@ export class Http2ClientConnection {
   #peerSettingsSeen = false;
   #connectionSendWindow = DEFAULT_WINDOW;
   #receivedSinceUpdate = 0;
-  /** Bytes of a frame not yet complete. */
-  #rest: Buffer | undefined;
-  /** A header block split over HEADERS + CONTINUATION frames. */
-  #continuation:
-    { streamId: number; endStream: boolean; parts: Buffer[]; bytes: number } | undefined;
+  readonly #reader = new FrameReader();
+  readonly #sink: FrameSink = {
+    frame: (type, flags, streamId, payload) => this.#frame(type, flags, streamId, payload),
+    headerBlock: (streamId, endStream, block) => this.#headerBlock(streamId, endStream, block),
+    stopped: () => this.#closed,
+  };
   /** GOAWAY received or sent: no new streams. */
   #draining = false;
   #closed = false;
@@ -210,27 +200,29 @@ export class Http2ClientConnection {
     const s: OpenStream = {
       id,
       request: q,
-      handler: q.handler,
       sendWindow: this.#peerInitialWindow,
       pending: undefined,
     };
     this.#streams.set(id, s);
-    const headers = headerFrames(id, q.block, this.#peerMaxFrame);
-    const body = q.body;
+    const { block, body } = q;
     if (
+      block.length <= this.#peerMaxFrame &&
       body.length <= this.#peerMaxFrame &&
       body.length <= s.sendWindow &&
       body.length <= this.#connectionSendWindow
     ) {
-      // the usual case: HEADERS and the whole body in one DATA frame, one write
+      // the usual case: HEADERS and the whole body in one DATA frame, built in place, one write
       s.sendWindow -= body.length;
       this.#connectionSendWindow -= body.length;
-      const out = Buffer.allocUnsafe(headers.length + FRAME_HEADER + body.length);
-      headers.copy(out, 0);
-      writeFrameHeader(out, headers.length, body.length, FrameType.Data, Flag.EndStream, id);
-      body.copy(out, headers.length + FRAME_HEADER);
+      const dataAt = FRAME_HEADER + block.length;
+      const out = Buffer.allocUnsafe(dataAt + FRAME_HEADER + body.length);
+      writeFrameHeader(out, 0, block.length, FrameType.Headers, Flag.EndHeaders, id);
+      block.copy(out, FRAME_HEADER);
+      writeFrameHeader(out, dataAt, body.length, FrameType.Data, Flag.EndStream, id);
+      body.copy(out, dataAt + FRAME_HEADER);
       this.#write(out);
     } else {
+      const headers = headerFrames(id, block, this.#peerMaxFrame);
       this.#write(headers);
       s.pending = body;
       this.#flush(s);
@@ -277,45 +269,18 @@ export class Http2ClientConnection {
 
   #read(chunk: Buffer): void {
     if (this.#closed) return; // bytes after a protocol error, while the socket drains
-    const buf = this.#rest === undefined ? chunk : Buffer.concat([this.#rest, chunk]);
-    this.#rest = undefined;
-    let at = 0;
     try {
-      while (buf.length - at >= FRAME_HEADER) {
-        const length = buf.readUIntBE(at, 3);
-        if (length > DEFAULT_MAX_FRAME)
-          throw new Http2ProtocolError(
-            H2Error.FrameSizeError,
-            `a ${String(length)}-byte frame, over the ${String(DEFAULT_MAX_FRAME)} bytes allowed`,
-          );
-        if (buf.length - at - FRAME_HEADER < length) break;
-        const type = buf[at + 3]!;
-        const flags = buf[at + 4]!;
-        const streamId = buf.readUInt32BE(at + 5) & MAX_STREAM_ID;
-        const payload = buf.subarray(at + FRAME_HEADER, at + FRAME_HEADER + length);
-        at += FRAME_HEADER + length;
-        this.#frame(type, flags, streamId, payload);
-        if (this.#closed) return;
-      }
+      this.#reader.push(chunk, this.#sink);
     } catch (err) {
       if (!(err instanceof Http2ProtocolError)) throw err;
       this.#lost(`protocol error from the peer: ${err.message}`, false, err.code);
-      return;
     }
-    // Keep a partial frame; copy it out of a large chunk so the chunk can be freed.
-    if (at < buf.length) this.#rest = at === 0 ? buf : Buffer.from(buf.subarray(at));
   }
 
   #frame(type: number, flags: number, streamId: number, payload: Buffer): void {
-    if (this.#continuation !== undefined && type !== FrameType.Continuation)
-      throw protocolError('a header block interrupted by another frame');
     switch (type) {
       case FrameType.Data:
         return this.#data(flags, streamId, payload);
-      case FrameType.Headers:
-        return this.#headers(flags, streamId, payload);
-      case FrameType.Continuation:
-        return this.#continuationFrame(flags, streamId, payload);
       case FrameType.RstStream:
         return this.#rstStream(streamId, payload);
       case FrameType.Settings:
@@ -346,45 +311,9 @@ export class Http2ClientConnection {
     const s = this.#streams.get(streamId);
     if (s === undefined) return; // a stream this side already ended: the peer may still be sending
     const data = unpad(flags, payload);
-    if (data.length > 0) s.handler.onData(data);
+    if (data.length > 0) s.request.handler.onData(data);
     // the handler may have reset the stream
     if (flags & Flag.EndStream && this.#streams.has(streamId)) this.#end(s, { kind: 'ended' });
-  }
-
-  #headers(flags: number, streamId: number, payload: Buffer): void {
-    if (streamId === 0 || streamId % 2 === 0)
-      throw protocolError(`HEADERS on stream ${String(streamId)}`);
-    let fragment = unpad(flags, payload);
-    if (flags & Flag.Priority) {
-      if (fragment.length < 5) throw protocolError('HEADERS too short for its priority');
-      fragment = fragment.subarray(5);
-    }
-    const endStream = (flags & Flag.EndStream) !== 0;
-    if (flags & Flag.EndHeaders) this.#headerBlock(streamId, endStream, fragment);
-    else
-      this.#continuation = {
-        streamId,
-        endStream,
-        parts: [Buffer.from(fragment)],
-        bytes: fragment.length,
-      };
-  }
-
-  #continuationFrame(flags: number, streamId: number, payload: Buffer): void {
-    const c = this.#continuation;
-    if (c === undefined || c.streamId !== streamId)
-      throw protocolError('CONTINUATION without the HEADERS it continues');
-    c.bytes += payload.length;
-    if (c.bytes > MAX_HEADER_BLOCK)
-      throw new Http2ProtocolError(
-        H2Error.EnhanceYourCalm,
-        `a header block over ${String(MAX_HEADER_BLOCK)} bytes`,
-      );
-    c.parts.push(Buffer.from(payload));
-    if (flags & Flag.EndHeaders) {
-      this.#continuation = undefined;
-      this.#headerBlock(streamId, c.endStream, Buffer.concat(c.parts));
-    }
   }
 
   #headerBlock(streamId: number, endStream: boolean, block: Buffer): void {
@@ -396,7 +325,7 @@ export class Http2ClientConnection {
     });
     const s = this.#streams.get(streamId);
     if (s === undefined) return;
-    s.handler.onHeaders(fields, endStream);
+    s.request.handler.onHeaders(fields, endStream);
     if (endStream && this.#streams.has(streamId)) this.#end(s, { kind: 'ended' });
   }
 
@@ -492,7 +421,7 @@ export class Http2ClientConnection {
       this.#write(rstStreamFrame(s.id, H2Error.NoError));
     }
     s.pending = undefined;
-    s.handler.onEnd(end);
+    s.request.handler.onEnd(end);
     if (this.#draining) this.#closeIfIdle();
     else if (this.#queued.length > 0) this.#flushAll();
   }
@@ -521,106 +450,11 @@ export class Http2ClientConnection {
     const ended: StreamEnd = { kind: 'lost', reason, refused };
     const open = [...this.#streams.values()];
     this.#streams.clear();
-    for (const s of open) s.handler.onEnd(ended);
+    for (const s of open) s.request.handler.onEnd(ended);
     for (const q of this.#queued.splice(0)) q.handler.onEnd(ended);
     if (goaway !== undefined && wasOpen) {
       this.#socket.write(goawayFrame(0, goaway));
       this.#socket.destroySoon();
     } else this.#socket.destroy();
   }
-}
-
-// --- frames ---------------------------------------------------------------------------------------
-
-function writeFrameHeader(
-  out: Buffer,
-  at: number,
-  length: number,
-  type: number,
-  flags: number,
-  streamId: number,
-): void {
-  out.writeUIntBE(length, at, 3);
-  out[at + 3] = type;
-  out[at + 4] = flags;
-  out.writeUInt32BE(streamId, at + 5);
-}
-
-function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
-  writeFrameHeader(out, 0, payload.length, type, flags, streamId);
-  payload.copy(out, FRAME_HEADER);
-  return out;
-}
-
-/** HEADERS, plus CONTINUATION frames when the block is larger than the peer's frame size. */
-function headerFrames(streamId: number, block: Buffer, maxFrame: number): Buffer {
-  if (block.length <= maxFrame) return frame(FrameType.Headers, Flag.EndHeaders, streamId, block);
-  const parts: Buffer[] = [];
-  for (let at = 0; at < block.length; at += maxFrame) {
-    const piece = block.subarray(at, at + maxFrame);
-    const last = at + maxFrame >= block.length;
-    parts.push(
-      frame(
-        at === 0 ? FrameType.Headers : FrameType.Continuation,
-        last ? Flag.EndHeaders : 0,
-        streamId,
-        piece,
-      ),
-    );
-  }
-  return Buffer.concat(parts);
-}
-
-function settingsFrame(settings: readonly (readonly [number, number])[]): Buffer {
-  const payload = Buffer.allocUnsafe(6 * settings.length);
-  settings.forEach(([id, value], i) => {
-    payload.writeUInt16BE(id, 6 * i);
-    payload.writeUInt32BE(value, 6 * i + 2);
-  });
-  return frame(FrameType.Settings, 0, 0, payload);
-}
-
-function settingsAckFrame(): Buffer {
-  return frame(FrameType.Settings, Flag.Ack, 0, Buffer.alloc(0));
-}
-
-function windowUpdateFrame(streamId: number, increment: number): Buffer {
-  const payload = Buffer.allocUnsafe(4);
-  payload.writeUInt32BE(increment, 0);
-  return frame(FrameType.WindowUpdate, 0, streamId, payload);
-}
-
-function rstStreamFrame(streamId: number, code: number): Buffer {
-  const payload = Buffer.allocUnsafe(4);
-  payload.writeUInt32BE(code, 0);
-  return frame(FrameType.RstStream, 0, streamId, payload);
-}
-
-function pingAckFrame(payload: Buffer): Buffer {
-  return frame(FrameType.Ping, Flag.Ack, 0, payload);
-}
-
-function goawayFrame(lastStreamId: number, code: number): Buffer {
-  const payload = Buffer.allocUnsafe(8);
-  payload.writeUInt32BE(lastStreamId, 0);
-  payload.writeUInt32BE(code, 4);
-  return frame(FrameType.Goaway, 0, 0, payload);
-}
-
-/** A DATA or HEADERS payload without its padding (PADDED flag). */
-function unpad(flags: number, payload: Buffer): Buffer {
-  if ((flags & Flag.Padded) === 0) return payload;
-  if (payload.length < 1) throw protocolError('a padded frame without its pad length');
-  const pad = payload[0]!;
-  if (pad >= payload.length) throw protocolError('padding as long as the frame');
-  return payload.subarray(1, payload.length - pad);
-}
-
-function protocolError(what: string): Http2ProtocolError {
-  return new Http2ProtocolError(H2Error.ProtocolError, what);
-}
-
-function frameSizeError(what: string): Http2ProtocolError {
-  return new Http2ProtocolError(H2Error.FrameSizeError, what);
 }

@@ -43,3 +43,16 @@ export class Http2ProtocolError extends Error {
 export function h2ErrorName(code: number): string {
   return NAMES.get(code) ?? `code ${String(code)}`;
 }
+
+export function protocolError(what: string): Http2ProtocolError {
+  return new Http2ProtocolError(H2Error.ProtocolError, what);
+}
+
+export function frameSizeError(what: string): Http2ProtocolError {
+  return new Http2ProtocolError(H2Error.FrameSizeError, what);
+}
+
+/** An HPACK decoding error: the connection's header table state is lost with it. */
+export function compressionError(what: string): Http2ProtocolError {
+  return new Http2ProtocolError(H2Error.CompressionError, `HPACK: ${what}`);
+}

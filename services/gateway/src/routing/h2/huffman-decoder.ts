@@ -1,5 +1,5 @@
 import { HUFFMAN_CODES } from './hpack-tables.js';
-import { Http2ProtocolError, H2Error } from './http2-protocol-error.js';
+import { compressionError } from './http2-protocol-error.js';
 
 const EOS = 256;
 
@@ -47,7 +47,7 @@ export function huffmanDecode(src: Buffer, start: number, end: number): string {
       const next = child[2 * node + bit]!;
       if (next < 0) {
         const symbol = -next - 1;
-        if (symbol === EOS) throw bad('an EOS symbol inside a Huffman string');
+        if (symbol === EOS) throw compressionError('an EOS symbol inside a Huffman string');
         out[n++] = symbol;
         node = 0;
         depth = 0;
@@ -59,10 +59,6 @@ export function huffmanDecode(src: Buffer, start: number, end: number): string {
       }
     }
   }
-  if (depth > 7 || !allOnes) throw bad('Huffman padding is not a prefix of EOS');
+  if (depth > 7 || !allOnes) throw compressionError('Huffman padding is not a prefix of EOS');
   return out.toString('latin1', 0, n);
-}
-
-function bad(what: string): Http2ProtocolError {
-  return new Http2ProtocolError(H2Error.CompressionError, `HPACK: ${what}`);
 }

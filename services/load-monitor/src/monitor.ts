@@ -222,7 +222,6 @@ export class LoadMonitor {
         summary,
         live: [...this.#polled.values()],
         changed,
-        nowMs,
       });
       this.#metrics.publishes.inc();
       this.#metrics.lastPublish.set(nowMs / 1000);

@@ -16,8 +16,6 @@ export async function publishCycle(options: {
   summary: CloudSummary;
   live: readonly PolledWorker[];
   changed: boolean;
-  /** This cycle's time (the clock `polledAtMs` was read from). */
-  nowMs: number;
 }): Promise<void> {
   const { redis, keys, ttlMs, summary } = options;
   const json = JSON.stringify(summary);
@@ -38,8 +36,8 @@ export async function publishCycle(options: {
       models: JSON.stringify(r.models),
       partitions: JSON.stringify(r.partitions),
     });
-    // relative, so that the Redis host's clock does not matter
-    pipe.pexpire(key, Math.max(1, w.polledAtMs + ttlMs - options.nowMs));
+    // relative to the cycle's time (the clock polledAtMs comes from), so the Redis host's clock does not matter
+    pipe.pexpire(key, Math.max(1, w.polledAtMs + ttlMs - summary.updatedAtMs));
   }
   pipe.set(keys.summary, json, 'PX', ttlMs);
   if (options.changed) pipe.publish(keys.changes, json);

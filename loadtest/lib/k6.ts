@@ -46,13 +46,9 @@ export function runK6(o: {
   for (const [k, v] of Object.entries(o.env)) args.push('-e', `${k}=${v}`);
   args.push(o.script);
   const fd = openSync(o.logFile, 'w');
-  const child =
-    o.cpus === undefined
-      ? spawn('nice', args, { cwd: o.cwd, stdio: ['ignore', fd, fd] })
-      : spawn('taskset', ['-c', o.cpus, 'nice', ...args], {
-          cwd: o.cwd,
-          stdio: ['ignore', fd, fd],
-        });
+  const [command, argv] =
+    o.cpus === undefined ? ['nice', args] : ['taskset', ['-c', o.cpus, 'nice', ...args]];
+  const child = spawn(command, argv, { cwd: o.cwd, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),

@@ -159,7 +159,7 @@ test(
         `at idle a device ${150}x slower should use the cloud (${JSON.stringify(a.agent.status()['predictions'])})`,
       );
       const rt = await OnnxModelRuntime.open(modelDir);
-      const bodies = await buildLoadBodies(rt, createAgentCodec(rt.model.codec), images[0]!);
+      const bodies = await buildLoadBodies(rt, createAgentCodec(), images[0]!);
       await rt.close();
       const load = startLoad({
         gatewayUrl: mesh!.gatewayUrl,

@@ -254,7 +254,7 @@ test(
     // Traffic: bodies for cloud-only and every partition, built with the real heads and codec.
     const rt = await OnnxModelRuntime.open(TINY_MODEL_DIR);
     const pixels = new Uint8Array(28 * 28).map((_, i) => (i * 7) % 256);
-    const bodies = await buildLoadBodies(rt, createAgentCodec(rt.model.codec), {
+    const bodies = await buildLoadBodies(rt, createAgentCodec(), {
       pixels,
       width: 28,
       height: 28,

@@ -124,7 +124,7 @@ try {
   // Phase 2: congest the cloud
   phase = 'congested';
   const rt = await OnnxModelRuntime.open(modelDir);
-  const bodies = await buildLoadBodies(rt, createAgentCodec(rt.model.codec), data.images[0]!);
+  const bodies = await buildLoadBodies(rt, createAgentCodec(), data.images[0]!);
   await rt.close();
   out(`${clock()} CONGESTING the cloud: 48 concurrent synthetic requests over every partition`);
   const load = startLoad({

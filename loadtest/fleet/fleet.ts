@@ -85,7 +85,7 @@ export class Fleet {
     const runtime = await OnnxModelRuntime.open(o.modelDir);
     const fleet = new Fleet(o, runtime);
     try {
-      const codec = createAgentCodec(runtime.model.codec);
+      const codec = createAgentCodec();
       const energyEvery =
         (o.energyShare ?? 0.25) > 0
           ? Math.max(1, Math.round(1 / (o.energyShare ?? 0.25)))

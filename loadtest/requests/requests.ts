@@ -32,7 +32,7 @@ export interface GenerateOptions {
 export async function generateRequests(o: GenerateOptions): Promise<RequestFile[]> {
   const rt = await OnnxModelRuntime.open(o.modelDir);
   try {
-    const codec = createAgentCodec(rt.model.codec);
+    const codec = createAgentCodec();
     const m = rt.model;
     const n = o.perCandidate ?? 4;
     const images = testImages(m.inputShape, n);
@@ -60,7 +60,7 @@ export async function generateRequests(o: GenerateOptions): Promise<RequestFile[
       });
       const x = rt.normalise(img);
       for (const p of m.partitions) {
-        const frame = Buffer.from(codec.encodeFeatures(await rt.runHead(p.id, x), p.featureShape));
+        const frame = Buffer.from(codec.encodeFeatures(await rt.runHead(p.id, x), p));
         write(p.id, k, {
           ...common,
           partitionId: p.id,

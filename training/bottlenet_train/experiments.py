@@ -55,6 +55,7 @@ def plot_fig7(rows: List[dict], baseline: float, path: str, title: str) -> None:
 def table4_rows(manifest: dict) -> List[dict]:
     return [{"model": manifest["name"], "partition": p["id"], "block": p["block"], "channels": p["channels"],
              "spatialFactor": p["spatialFactor"], "featureShape": "x".join(map(str, p["featureShape"])),
+             "quality": p.get("codec", manifest["codec"])["quality"],
              "accuracy": p["accuracy"], "baselineAccuracy": manifest["baselineAccuracy"],
              "meanBytes": p["meanBytes"], "meanBytesFullJpeg": p.get("meanBytesFullJpeg"),
              "meanBytesCompactJpeg": p.get("meanBytesCompactJpeg"),

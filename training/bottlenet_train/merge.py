@@ -4,7 +4,9 @@ Algorithm 1 picks each partition's (c', s) on its own; when one partition needs 
 larger c'), rebuilding every partition would waste hours of CPU. ``merge`` adds or replaces the partitions
 of SOURCE in TARGET after checking that both come from the same base network and test set, and records the
 command of every build whose partitions remain (``trainCommand`` joins them with `` && ``, each partition
-keeps its own in ``training.command``)."""
+keeps its own in ``training.command``). A partition built at another codec setting (e.g. a lower JPEG quality for
+an early cut, where the uplink dominates) keeps it as its own ``codec``; the manifest's ``codec`` stays the
+default of every partition that has none."""
 from __future__ import annotations
 
 import json
@@ -15,7 +17,7 @@ from typing import Any, Dict
 from .export import sha256_file
 
 # Fields that must be identical: otherwise the two repositories are not cuts of the same network.
-_SAME = ("name", "version", "input", "classes", "baselineAccuracy", "codec", "testSamples")
+_SAME = ("name", "version", "input", "classes", "baselineAccuracy", "testSamples")
 
 
 class MergeError(ValueError):
@@ -57,6 +59,10 @@ def merge_repositories(target: str, source: str) -> Dict[str, Any]:
         shutil.copytree(os.path.join(source, p["id"]), dest_dir)
         entry = dict(p)
         entry["training"] = {**p["training"], "command": s["trainCommand"]}
+        codec = p.get("codec", s["codec"])
+        entry.pop("codec", None)
+        if codec != t["codec"]:
+            entry["codec"] = codec
         by_id[p["id"]] = entry
         t_ref["partitions"][p["id"]] = s_ref["partitions"][p["id"]]
     t["partitions"] = sorted(by_id.values(), key=lambda p: p["block"])

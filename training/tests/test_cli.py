@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from bottlenet_train import cli
+from bottlenet_train.experiments import table4_rows
 from bottlenet_train.export import sha256_file
 from bottlenet_train.models import resnet_small
 from bottlenet_train.train import TrainConfig, train
@@ -179,6 +180,29 @@ def test_merge_puts_partitions_of_two_builds_together_and_refuses_a_different_ba
     json.dump(m, open(os.path.join(b, "manifest.json"), "w"))
     with pytest.raises(SystemExit, match="different base networks"):
         cli.main(["merge", a, b])
+
+
+def test_merge_keeps_a_partition_built_at_another_quality_as_its_own_codec(built_repo, tmp_path):
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    shutil.copytree(built_repo, a)
+    shutil.copytree(built_repo, b)
+    _drop_partition(b, "rb3")
+    m = json.load(open(os.path.join(b, "manifest.json")))
+    m["codec"] = {**m["codec"], "quality": 12}
+    json.dump(m, open(os.path.join(b, "manifest.json"), "w"))
+    assert cli.main(["merge", a, b]) == 0
+    merged = json.load(open(os.path.join(a, "manifest.json")))
+    original = json.load(open(os.path.join(built_repo, "manifest.json")))
+    assert merged["codec"] == original["codec"]
+    by_id = {p["id"]: p for p in merged["partitions"]}
+    assert by_id["rb1"]["codec"] == {**original["codec"], "quality": 12}
+    assert "codec" not in by_id["rb3"]
+    rows = {r["partition"]: r for r in table4_rows(merged)}
+    assert rows["rb1"]["quality"] == 12 and rows["rb3"]["quality"] == original["codec"]["quality"]
+    # merging back a build at the manifest's own setting drops the override
+    assert cli.main(["merge", a, str(built_repo)]) == 0
+    merged = json.load(open(os.path.join(a, "manifest.json")))
+    assert all("codec" not in p for p in merged["partitions"])
 
 
 def test_merge_names_what_makes_two_repositories_incompatible(built_repo, tmp_path):

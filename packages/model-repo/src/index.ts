@@ -35,3 +35,4 @@ export type {
   TrainingInfo,
 } from './manifest-schema.js';
 export { sha256File } from './sha256-file.js';
+export { partitionCodec } from './partition-codec.js';

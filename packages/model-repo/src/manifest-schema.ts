@@ -77,6 +77,11 @@ export const PartitionSpecSchema = Type.Object(
     /** Mean wire bytes per sample (frame header + tables-omitted payload). */
     meanBytes: Type.Number({ minimum: 0 }),
     meanBytesFullJpeg: Type.Optional(Type.Number({ minimum: 0 })),
+    /**
+     * This partition's codec when it differs from the manifest's `codec` (e.g. a lower JPEG quality at an
+     * early cut, where the uplink dominates); its accuracy and bytes were measured at it.
+     */
+    codec: Type.Optional(CodecSpecSchema),
     training: TrainingInfoSchema,
   },
   { additionalProperties: true },

@@ -8,6 +8,7 @@ import {
   loadModelRepository,
   loadModelRepositories,
   findModelRepositories,
+  partitionCodec,
   validateManifest,
 } from './index.js';
 import { writeTinyRepository } from './testing/index.js';
@@ -148,6 +149,20 @@ test('a wrong type or range is named by its path', () => {
   const e = clone();
   parts(e)[0]!.accuracy = 1.5;
   invalid(e, /partitions\[0\]\.accuracy must be <= 1/);
+});
+
+test("a partition's own codec is validated and overrides the manifest's", () => {
+  const a = clone();
+  parts(a)[0]!.codec = { kind: 'jpeg', quality: 101, bits: 8 };
+  invalid(a, /partitions\[0\]\.codec\.quality must be <= 100/);
+  const b = clone();
+  parts(b)[0]!.codec = { kind: 'jpeg', bits: 8 };
+  invalid(b, /missing field partitions\[0\]\.codec\.quality/);
+  const c = clone();
+  parts(c)[0]!.codec = { kind: 'jpeg', quality: 12, bits: 8 };
+  const m = validateManifest(c);
+  assert.equal(partitionCodec(m, m.partitions[0]!).quality, 12);
+  assert.deepEqual(partitionCodec(m, m.partitions[1]!), m.codec);
 });
 
 test('an unknown top-level field is rejected; nested extra keys are allowed', () => {

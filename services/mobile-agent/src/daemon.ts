@@ -88,7 +88,7 @@ export async function startAgent(
   const agent = new MobileAgent({
     config,
     runtime,
-    codec: createAgentCodec(runtime.model.codec),
+    codec: createAgentCodec(),
     logger,
   });
   try {

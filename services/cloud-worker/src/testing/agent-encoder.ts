@@ -3,6 +3,8 @@ import { encodeFeatureFrame, type FeatureShape } from '@bottlenet/bottleneck-cod
 import {
   normalizeInput,
   openSession,
+  partitionCodec,
+  type CodecSpec,
   type ModelRepository,
   type OpenedSession,
 } from '@bottlenet/model-repo';
@@ -10,13 +12,14 @@ import {
 /**
  * What the mobile agent does before sending, for tests and benchmarks: normalise pixels, run the
  * partition's head with onnxruntime-node, and encode each sample's features into a frame with the
- * manifest's codec settings (tables omitted).
+ * partition's codec settings (its own, else the manifest's; tables omitted).
  */
 export class AgentEncoder {
   private constructor(
     private readonly repo: ModelRepository,
     private readonly head: OpenedSession,
     readonly featureShape: FeatureShape,
+    private readonly codec: CodecSpec,
   ) {}
 
   static async open(repo: ModelRepository, partitionId: string): Promise<AgentEncoder> {
@@ -25,8 +28,9 @@ export class AgentEncoder {
       { partition: partitionId, part: 'head' },
       { intraOpNumThreads: 1 },
     );
-    const [c, h, w] = repo.partition(partitionId).featureShape;
-    return new AgentEncoder(repo, head, [c, h, w]);
+    const p = repo.partition(partitionId);
+    const [c, h, w] = p.featureShape;
+    return new AgentEncoder(repo, head, [c, h, w], partitionCodec(repo.manifest, p));
   }
 
   /** Frames for `count` gray/RGB images of the input shape stored back to back in `pixels` (HWC per image). */
@@ -57,9 +61,9 @@ export class AgentEncoder {
             features.slice(i * featureSize, (i + 1) * featureSize),
             this.featureShape,
             {
-              codec: m.codec.kind,
-              quality: m.codec.quality,
-              bits: m.codec.bits,
+              codec: this.codec.kind,
+              quality: this.codec.quality,
+              bits: this.codec.bits,
               omitTables: true,
             },
           ),

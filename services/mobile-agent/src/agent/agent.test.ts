@@ -34,7 +34,7 @@ async function makeAgent(
   const agent = new MobileAgent({
     config,
     runtime,
-    codec: createAgentCodec(runtime.model.codec),
+    codec: createAgentCodec(),
     logger: pino({ level: 'silent' }),
   });
   t.after(async () => {
@@ -84,7 +84,7 @@ test('bad strategy and bad images give clear errors; the local API maps them to 
       new MobileAgent({
         config: compileAgentConfig({ modelRepo: repoDir, strategy: 'rb7' }),
         runtime,
-        codec: createAgentCodec(runtime.model.codec),
+        codec: createAgentCodec(),
         logger: pino({ level: 'silent' }),
       }),
     (e: unknown) =>

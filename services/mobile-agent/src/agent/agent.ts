@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Code, MeshError } from '@bottlenet/errors';
 import type { Uplink } from '@bottlenet/planner';
@@ -17,6 +16,7 @@ import { DevicePower } from './device-power.js';
 import { FaultHandler } from './fault-handling.js';
 import { Measurements } from './measurements.js';
 import { PlanningLoop } from './planning-loop.js';
+import { newRequestId } from './request-id.js';
 import { RequestPipeline } from './request-pipeline.js';
 
 export type { ClassifyOptions, ClassifyResult } from './classify-result.js';
@@ -152,7 +152,7 @@ export class MobileAgent extends EventEmitter {
   /** Classifies one image on the current candidate; a cloud failure is answered by mobile-only. */
   async classify(image: ImageInput, options: ClassifyOptions = {}): Promise<ClassifyResult> {
     const t0 = performance.now();
-    const requestId = options.requestId ?? randomUUID();
+    const requestId = options.requestId ?? newRequestId();
     const k = options.topK ?? 5;
     // `force` runs one request on a given candidate without touching the controller (benchmarks, comparisons)
     const candidate =

@@ -53,7 +53,7 @@ export async function calibrate(
   });
   for (const p of model.partitions) {
     const ms = await fastest(async (img) =>
-      codec.encodeFeatures(await runtime.runHead(p.id, runtime.normalise(img, x)), p.featureShape),
+      codec.encodeFeatures(await runtime.runHead(p.id, runtime.normalise(img, x)), p),
     );
     profiles.set(p.id, {
       mobileMs: ms,

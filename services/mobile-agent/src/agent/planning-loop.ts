@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { MeshError } from '@bottlenet/errors';
 import { selectPartition, type Selection } from '@bottlenet/planner';
@@ -15,6 +14,7 @@ import {
 import type { ImageInput, ModelView } from '../runtime/types.js';
 import { buildCandidates } from './candidates.js';
 import type { DeviceLink } from './device-link.js';
+import { newRequestId } from './request-id.js';
 import type { DevicePower } from './device-power.js';
 import type { Measurements } from './measurements.js';
 import type { RequestPipeline } from './request-pipeline.js';
@@ -184,7 +184,7 @@ export class PlanningLoop {
     if (candidate === undefined || image === undefined || this.probing || this.stopped) return;
     this.probing = true;
     void this.deps.pipeline
-      .sendCloud(candidate, image, `probe-${randomUUID()}`, 1)
+      .sendCloud(candidate, image, `probe-${newRequestId()}`, 1)
       .then(
         () => this.deps.metrics.probes.inc({ candidate, result: 'ok' }),
         (err: unknown) => {

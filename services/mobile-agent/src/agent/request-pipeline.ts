@@ -1,5 +1,5 @@
 import { Code, MeshError } from '@bottlenet/errors';
-import { CLOUD_ONLY_ID, MOBILE_ONLY_ID } from '@bottlenet/protocol';
+import { CLOUD_ONLY_ID, DEFAULT_TOP_K, MOBILE_ONLY_ID } from '@bottlenet/protocol';
 import type { GatewayClient, InferCall } from '../client/index.js';
 import type { AgentCodec, ImageInput, ModelRuntime } from '../runtime/types.js';
 import { topK, type ClassScore } from '../runtime/top-k.js';
@@ -147,16 +147,18 @@ export class RequestPipeline {
         sessionMs = performance.now() - s;
         payload = {
           $case: 'featureFrame',
-          featureFrame: this.deps.codec.encodeFeatures(features, part.featureShape),
+          featureFrame: this.deps.codec.encodeFeatures(features, part),
         };
       } finally {
         if (input === undefined) this.give(x);
       }
     }
     const timeoutMs = this.deps.requestTimeoutMs;
+    // 0 is the protocol's "default top-k": the field is then left off the wire (2 bytes of uplink)
+    const topK = k === DEFAULT_TOP_K ? 0 : k;
     const r = await this.deps.client.infer(
       this.model,
-      { partitionId: candidate, payload, timeoutMs, requestId, topK: k },
+      { partitionId: candidate, payload, timeoutMs, requestId, topK },
       timeoutMs,
     );
     const networkMs = r.totalMs;

@@ -56,7 +56,7 @@ export class InferRequestEncoder {
       out[o++] = 0x3a;
       o = writeVarint(out, o, id);
       if (idAscii) {
-        // a UUID: 36 one-byte characters, cheaper in this loop than a call into the UTF-8 writer
+        // the agent's ids are short ASCII: cheaper in this loop than a call into the UTF-8 writer
         const s = r.requestId;
         for (let i = 0; i < id; i++) out[o++] = s.charCodeAt(i);
       } else {

@@ -5,27 +5,23 @@ import {
   isCodecError,
 } from '@bottlenet/bottleneck-codec';
 import { Code, MeshError } from '@bottlenet/errors';
-import type { AgentCodec, ImageInput } from './types.js';
+import type { AgentCodec, FeatureTarget, ImageInput } from './types.js';
 import { decodePnm, isPnm } from './pnm.js';
 
 /**
- * The agent's codec over @bottlenet/bottleneck-codec, at the manifest's codec settings. Features go
- * through one `FeatureFrameEncoder` per feature shape (options checked once per partition, not per
- * request); callers pass the same shape array each time (the manifest's `featureShape`).
+ * The agent's codec over @bottlenet/bottleneck-codec. Features go through one `FeatureFrameEncoder` per
+ * partition (shape and codec options checked once, not per request), at that partition's codec.
  */
-export function createAgentCodec(settings: {
-  kind: string;
-  quality: number;
-  bits: number;
-}): AgentCodec {
-  const encoders = new WeakMap<readonly number[], FeatureFrameEncoder>();
-  const options = { codec: settings.kind, quality: settings.quality, bits: settings.bits };
+export function createAgentCodec(): AgentCodec {
+  const encoders = new WeakMap<FeatureTarget, FeatureFrameEncoder>();
   return {
-    encodeFeatures(features, shape) {
-      let enc = encoders.get(shape);
+    encodeFeatures(features, target) {
+      let enc = encoders.get(target);
       if (enc === undefined) {
-        enc = new FeatureFrameEncoder([shape[0]!, shape[1]!, shape[2]!], options);
-        encoders.set(shape, enc);
+        const [c, h, w] = target.featureShape;
+        const { kind, quality, bits } = target.codec;
+        enc = new FeatureFrameEncoder([c!, h!, w!], { codec: kind, quality, bits });
+        encoders.set(target, enc);
       }
       return enc.encode(features);
     },

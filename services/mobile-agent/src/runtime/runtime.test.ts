@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MeshError } from '@bottlenet/errors';
+import { decodeFeatureFrame } from '@bottlenet/bottleneck-codec';
 import { OnnxModelRuntime, createAgentCodec, encodePnm, topK } from './index.js';
 
 const repoDir = fileURLToPath(new URL('../../../../models/fmnist-tiny', import.meta.url));
@@ -42,7 +43,7 @@ test('heads and the full network reproduce the PyTorch reference', async (t) => 
 });
 
 test('codec adapter decodes PNM and JPEG and rejects junk with a clear error', () => {
-  const codec = createAgentCodec({ kind: 'jpeg', quality: 20, bits: 8 });
+  const codec = createAgentCodec();
   const img = {
     pixels: new Uint8Array(28 * 28).map((_, i) => i % 251),
     width: 28,
@@ -63,11 +64,17 @@ test('codec adapter decodes PNM and JPEG and rejects junk with a clear error', (
     /could not be decoded/,
   );
   assert.throws(() => codec.decodeImage(Buffer.from('P5\n28 28\n255\nxx'), 1), /needs 784 bytes/);
-  const frame = codec.encodeFeatures(
-    new Float32Array(2 * 7 * 7).map((_, i) => i / 10),
-    [2, 7, 7],
-  );
-  assert.ok(frame.length > 10 && frame.length < 400);
+  const features = new Float32Array(2 * 7 * 7).map((_, i) => Math.sin(i) * 3);
+  const at = (quality: number) => ({
+    featureShape: [2, 7, 7],
+    codec: { kind: 'jpeg', quality, bits: 8 },
+  });
+  const q20 = decodeFeatureFrame(codec.encodeFeatures(features, at(20)));
+  const q80 = decodeFeatureFrame(codec.encodeFeatures(features, at(80)));
+  // each partition's own codec settings reach the frame
+  assert.equal(q20.quality, 20);
+  assert.equal(q80.quality, 80);
+  assert.deepEqual(q20.shape, [2, 7, 7]);
 });
 
 test('a reused input buffer is read afresh on every run (cached feeds)', async (t) => {

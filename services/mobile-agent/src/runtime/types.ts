@@ -13,16 +13,30 @@ export interface ModelView {
   readonly inputShape: readonly [number, number, number];
   readonly classes: readonly string[];
   readonly baselineAccuracy: number;
-  readonly codec: { readonly quality: number; readonly bits: number; readonly kind: string };
+  /** The manifest's codec: the default of every partition without its own. */
+  readonly codec: CodecSettings;
   readonly fullFlops: number | undefined;
-  readonly partitions: readonly {
-    readonly id: string;
-    readonly block: number;
-    readonly featureShape: readonly number[];
-    readonly accuracy: number;
-    readonly meanBytes: number;
-    readonly tailFlops: number | undefined;
-  }[];
+  readonly partitions: readonly PartitionView[];
+}
+
+export interface CodecSettings {
+  readonly kind: string;
+  readonly quality: number;
+  readonly bits: number;
+}
+
+/** What a partition's features are encoded as: its shape, and its codec (its own, else the model's). */
+export interface FeatureTarget {
+  readonly featureShape: readonly number[];
+  readonly codec: CodecSettings;
+}
+
+export interface PartitionView extends FeatureTarget {
+  readonly id: string;
+  readonly block: number;
+  readonly accuracy: number;
+  readonly meanBytes: number;
+  readonly tailFlops: number | undefined;
 }
 
 /**
@@ -44,8 +58,11 @@ export interface ModelRuntime {
 
 /** The codec operations the agent needs (implemented over @bottlenet/bottleneck-codec). */
 export interface AgentCodec {
-  /** Quantize, tile, JPEG (tables omitted) and frame one feature; returns the wire bytes. */
-  encodeFeatures(features: Float32Array, shape: readonly number[]): Uint8Array;
+  /**
+   * Quantize, tile, JPEG (tables omitted) and frame one feature at the partition's shape and codec;
+   * returns the wire bytes. Pass the same `target` object each time (the model view's partition).
+   */
+  encodeFeatures(features: Float32Array, target: FeatureTarget): Uint8Array;
   /** A complete JPEG of the input image (cloud-only). */
   encodeImage(image: ImageInput, quality: number): Uint8Array;
   /** Decodes an uploaded image (JPEG, or binary PGM/PPM) to the given channel count. */

@@ -29,7 +29,7 @@ export async function buildLoadBodies(
   );
   const x = runtime.normalise(image);
   for (const p of m.partitions) {
-    const frame = Buffer.from(codec.encodeFeatures(await runtime.runHead(p.id, x), p.featureShape));
+    const frame = Buffer.from(codec.encodeFeatures(await runtime.runHead(p.id, x), p));
     bodies.push(
       Buffer.from(
         InferRequest.encode({

@@ -205,6 +205,31 @@ def test_merge_keeps_a_partition_built_at_another_quality_as_its_own_codec(built
     assert all("codec" not in p for p in merged["partitions"])
 
 
+def test_merge_as_keeps_a_second_bottleneck_at_the_same_block(built_repo, tmp_path):
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    shutil.copytree(built_repo, a)
+    shutil.copytree(built_repo, b)
+    _drop_partition(b, "rb3")
+    m = json.load(open(os.path.join(b, "manifest.json")))
+    m["codec"] = {**m["codec"], "quality": 12}
+    json.dump(m, open(os.path.join(b, "manifest.json"), "w"))
+    assert cli.main(["merge", a, b, "--as", "rb1=rb1q12"]) == 0
+    merged = json.load(open(os.path.join(a, "manifest.json")))
+    assert [p["id"] for p in merged["partitions"]] == ["rb1", "rb1q12", "rb3"]
+    extra = merged["partitions"][1]
+    assert extra["head"]["file"] == "rb1q12/head.onnx" and extra["codec"]["quality"] == 12
+    for p in merged["partitions"]:
+        for part in ("head", "tail"):
+            assert sha256_file(os.path.join(a, p[part]["file"])) == p[part]["sha256"]
+    assert set(json.load(open(os.path.join(a, "reference.json")))["partitions"]) == {"rb1", "rb1q12", "rb3"}
+    with pytest.raises(SystemExit, match="has no partition 'rb9'"):
+        cli.main(["merge", a, b, "--as", "rb9=x"])
+    with pytest.raises(SystemExit, match="'cloud' is not a partition id"):
+        cli.main(["merge", a, b, "--as", "rb1=cloud"])
+    with pytest.raises(SystemExit, match="--as wants ID=NEW_ID"):
+        cli.main(["merge", a, b, "--as", "rb1"])
+
+
 def test_merge_names_what_makes_two_repositories_incompatible(built_repo, tmp_path):
     a, b = str(tmp_path / "a"), str(tmp_path / "b")
     shutil.copytree(built_repo, a)

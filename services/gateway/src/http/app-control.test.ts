@@ -21,7 +21,7 @@ describe('gateway HTTP surface: catalogue, plan, OpenAPI', () => {
     const body = res.json<{
       models: {
         name: string;
-        partitions: { id: string }[];
+        partitions: { id: string; quality: number }[];
         cloudOnly: boolean;
         numClasses: number;
       }[];
@@ -31,6 +31,11 @@ describe('gateway HTTP surface: catalogue, plan, OpenAPI', () => {
     assert.deepEqual(
       tiny.partitions.map((p) => p.id),
       ['rb1', 'rb3'],
+    );
+    // the model's codec quality, as neither partition has its own
+    assert.deepEqual(
+      tiny.partitions.map((p) => p.quality),
+      [20, 20],
     );
     assert.equal(tiny.numClasses, 10);
     assert.equal(tiny.cloudOnly, false); // no worker in the (empty) view

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { partitionCodec } from '@bottlenet/model-repo';
 import { PlanCache, type PlanCacheEntry } from '../plan/plan-cache.js';
 import type { GatewayContext } from './context.js';
 import {
@@ -136,6 +137,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: GatewayContext)
             featureShape: [...p.featureShape],
             accuracy: p.accuracy,
             meanBytes: p.meanBytes,
+            quality: partitionCodec(m, p).quality,
           })),
           cloudOnly: ctx.pool.serves(m.name, m.version, 'cloud'),
           ...(m.profiles === undefined ? {} : { profiles: m.profiles }),

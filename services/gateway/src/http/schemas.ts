@@ -141,6 +141,8 @@ export const ModelCatalogueBody = Type.Object(
             featureShape: Type.Array(Type.Integer()),
             accuracy: Type.Number(),
             meanBytes: Type.Number(),
+            /** JPEG quality of this partition's features (its own codec, else the model's). */
+            quality: Type.Integer(),
           }),
         ),
         cloudOnly: Type.Boolean(),

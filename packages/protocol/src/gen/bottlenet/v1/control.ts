@@ -225,6 +225,11 @@ export interface PartitionInfo {
   featureShape: number[];
   accuracy: number;
   meanBytes: number;
+  /**
+   * JPEG quality the features are encoded at (the partition's own codec, else the model's): two
+   * bottlenecks at one block may differ in it.
+   */
+  quality: number;
 }
 
 export interface ModelInfo {
@@ -1516,7 +1521,7 @@ export const PlanReply: MessageFns<PlanReply> = {
 };
 
 function createBasePartitionInfo(): PartitionInfo {
-  return { id: "", block: 0, channels: 0, spatialFactor: 0, featureShape: [], accuracy: 0, meanBytes: 0 };
+  return { id: "", block: 0, channels: 0, spatialFactor: 0, featureShape: [], accuracy: 0, meanBytes: 0, quality: 0 };
 }
 
 export const PartitionInfo: MessageFns<PartitionInfo> = {
@@ -1545,6 +1550,9 @@ export const PartitionInfo: MessageFns<PartitionInfo> = {
     }
     if (message.meanBytes !== 0) {
       writer.uint32(57).double(message.meanBytes);
+    }
+    if (message.quality !== 0) {
+      writer.uint32(64).uint32(message.quality);
     }
     return writer;
   },
@@ -1628,6 +1636,14 @@ export const PartitionInfo: MessageFns<PartitionInfo> = {
             message.meanBytes = reader.double();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.quality = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1661,6 +1677,7 @@ export const PartitionInfo: MessageFns<PartitionInfo> = {
         : isSet(object.mean_bytes)
         ? globalThis.Number(object.mean_bytes)
         : 0,
+      quality: isSet(object.quality) ? globalThis.Number(object.quality) : 0,
     };
   },
 
@@ -1687,6 +1704,9 @@ export const PartitionInfo: MessageFns<PartitionInfo> = {
     if (message.meanBytes !== 0) {
       obj.meanBytes = floatToJson(message.meanBytes);
     }
+    if (message.quality !== 0) {
+      obj.quality = Math.round(message.quality);
+    }
     return obj;
   },
 
@@ -1702,6 +1722,7 @@ export const PartitionInfo: MessageFns<PartitionInfo> = {
     message.featureShape = object.featureShape?.map((e) => e) || [];
     message.accuracy = object.accuracy ?? 0;
     message.meanBytes = object.meanBytes ?? 0;
+    message.quality = object.quality ?? 0;
     return message;
   },
 };

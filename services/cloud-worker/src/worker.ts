@@ -8,6 +8,7 @@ import { inferHandler, type InferContext } from './grpc/infer-handler.js';
 import { inferStreamHandler } from './grpc/infer-stream-handler.js';
 import { WorkerInferenceService } from './grpc/reply-serializer.js';
 import { ModelHost } from './hosting/model-host.js';
+import { IdleProber } from './load/idle-prober.js';
 import { LoadReporter } from './load/load-reporter.js';
 import { createLogger, type Logger } from './logger.js';
 import { MetricsServer } from './metrics/metrics-server.js';
@@ -144,6 +145,8 @@ export async function startWorker(
     await host.close();
     throw e;
   }
+  const prober = new IdleProber(() => host.partitions(), config.idleProbeMs, logger);
+  prober.start();
   setState('serving');
   logger.info(
     { grpcPort, metricsPort, models: host.servedModels().map((m) => `${m.name}@${m.version}`) },
@@ -155,6 +158,7 @@ export async function startWorker(
     setState('draining');
     health.endWatches();
     logger.info({ drainTimeoutMs: config.drainTimeoutMs }, 'draining');
+    await prober.stop();
     const serverClosed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     const drained = await host.drain(config.drainTimeoutMs);
     let timer: NodeJS.Timeout | undefined;

@@ -182,3 +182,39 @@ test('close rejects new work with UNAVAILABLE and whenIdle waits for the queue t
   await w;
   assert.equal(idle, true);
 });
+
+test('runAlone holds the session: batches wait for it, and it is skipped while the batcher is busy', async () => {
+  const g = gatedRun();
+  const b = batcher({ run: g.run, maxBatchSize: 8 });
+  let releaseJob: (() => void) | undefined;
+  const job = b.runAlone(
+    () => new Promise<string>((resolve) => (releaseJob = () => resolve('probed'))),
+  );
+  await tick();
+  const queued = [b.submit(1), b.submit(2)];
+  await tick();
+  assert.equal(g.calls.length, 0, 'no batch runs while the job holds the session');
+  assert.equal(b.queueDepth, 2);
+  assert.equal(await b.runAlone(() => Promise.resolve('second')), undefined, 'one job at a time');
+  let idle = false;
+  void b.whenIdle().then(() => (idle = true));
+  releaseJob!();
+  assert.equal(await job, 'probed');
+  await tick();
+  assert.deepEqual(g.calls, [[1, 2]], 'the queued requests run as one batch after the job');
+  assert.equal(
+    await b.runAlone(() => Promise.resolve('busy')),
+    undefined,
+    'skipped while a batch runs',
+  );
+  g.release();
+  assert.deepEqual(
+    (await Promise.all(queued)).map((r) => r.output),
+    [10, 20],
+  );
+  await tick();
+  assert.ok(idle, 'whenIdle resolved once the job and the batch were done');
+  assert.equal(await b.runAlone(() => Promise.resolve('idle')), 'idle');
+  b.close();
+  assert.equal(await b.runAlone(() => Promise.resolve('closed')), undefined, 'not after close');
+});

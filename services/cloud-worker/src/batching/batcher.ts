@@ -76,6 +76,8 @@ interface Pending<I, O> {
 export class DynamicBatcher<I, O> {
   private queue: Pending<I, O>[] = [];
   private running = 0;
+  /** A `runAlone` job holds the session: batches wait for it. */
+  private exclusive = false;
   private dispatchScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private closedReason: string | undefined;
@@ -153,6 +155,29 @@ export class DynamicBatcher<I, O> {
     });
   }
 
+  /**
+   * Runs `job` on the session while no batch is queued or running (batches arriving meanwhile wait for
+   * it), e.g. a lone measurement run on an idle partition; `undefined` without running it when the
+   * batcher is busy or closed.
+   */
+  async runAlone<T>(job: () => Promise<T>): Promise<T | undefined> {
+    if (
+      this.exclusive ||
+      this.running > 0 ||
+      this.queue.length > 0 ||
+      this.closedReason !== undefined
+    )
+      return undefined;
+    this.exclusive = true;
+    try {
+      return await job();
+    } finally {
+      this.exclusive = false;
+      this.notifyIdle();
+      this.schedule();
+    }
+  }
+
   /** Stops accepting requests (UNAVAILABLE); queued and running requests still complete. */
   close(reason = 'shutting down'): void {
     this.closedReason ??= reason;
@@ -160,7 +185,7 @@ export class DynamicBatcher<I, O> {
 
   /** Resolves once the queue is empty and no run is in progress. */
   whenIdle(): Promise<void> {
-    if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
+    if (this.queue.length === 0 && this.running === 0 && !this.exclusive) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -177,7 +202,8 @@ export class DynamicBatcher<I, O> {
    * is ready — used when a run finishes, so the next batch starts before this one's replies are sent.
    */
   private schedule(now = false): void {
-    if (this.running > 0 || this.dispatchScheduled || this.queue.length === 0) return;
+    if (this.running > 0 || this.exclusive || this.dispatchScheduled || this.queue.length === 0)
+      return;
     const oldest = this.queue[0]!;
     const waited = this.now() - oldest.arrivedAt;
     const { maxBatchSize, maxQueueDelayMs } = this.options;
@@ -202,7 +228,7 @@ export class DynamicBatcher<I, O> {
   }
 
   private dispatch(): void {
-    if (this.running > 0) return;
+    if (this.running > 0 || this.exclusive) return;
     const { maxBatchSize, name } = this.options;
     const start = this.now();
     const batch: Pending<I, O>[] = [];
@@ -296,7 +322,13 @@ export class DynamicBatcher<I, O> {
   }
 
   private notifyIdle(): void {
-    if (this.queue.length > 0 || this.running > 0 || this.idleWaiters.length === 0) return;
+    if (
+      this.queue.length > 0 ||
+      this.running > 0 ||
+      this.exclusive ||
+      this.idleWaiters.length === 0
+    )
+      return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();

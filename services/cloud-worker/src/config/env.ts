@@ -63,6 +63,7 @@ export const ENV_VARS = {
   WORKER_COMPUTE_RUN_TIMEOUT_MS: 'onnx.computeRunTimeoutMs',
   WORKER_DEFAULT_TOP_K: 'defaultTopK',
   WORKER_EWMA_ALPHA: 'ewmaAlpha',
+  WORKER_IDLE_PROBE_MS: 'idleProbeMs',
   WORKER_DRAIN_TIMEOUT_MS: 'drainTimeoutMs',
   WORKER_LOG_LEVEL: 'logLevel',
 } as const;

@@ -29,6 +29,11 @@ test('defaults fill every field and the result is deep-frozen', () => {
   assert.equal(c.grpc.port, 50051);
   assert.equal(c.batching.maxBatchSize, 32);
   assert.equal(c.batching.maxQueueDelayMs, 0);
+  assert.equal(c.idleProbeMs, 5000);
+  assert.equal(
+    loadWorkerConfig({ env: { WORKER_MODELS: 'm', WORKER_IDLE_PROBE_MS: '0' } }).idleProbeMs,
+    0,
+  );
   assert.ok(c.workerId.length > 0);
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.batching) && Object.isFrozen(c.models));
   assert.throws(() => {
@@ -88,6 +93,10 @@ test('schema violations name the field', () => {
   assertBadConfig(
     () => loadWorkerConfig({ env: {}, overrides: { models: ['m'], ewmaAlpha: 0 } }),
     /ewmaAlpha/,
+  );
+  assertBadConfig(
+    () => loadWorkerConfig({ env: { WORKER_MODELS: 'm', WORKER_IDLE_PROBE_MS: '-5' } }),
+    /idleProbeMs/,
   );
 });
 

@@ -120,6 +120,7 @@ function fromEnv(env: Env, warn: Warn): Record<string, unknown> {
   set('onnx.computeRunTimeoutMs', envNumber(env, 'WORKER_COMPUTE_RUN_TIMEOUT_MS', warn));
   set('defaultTopK', envNumber(env, 'WORKER_DEFAULT_TOP_K', warn));
   set('ewmaAlpha', envNumber(env, 'WORKER_EWMA_ALPHA', warn));
+  set('idleProbeMs', envNumber(env, 'WORKER_IDLE_PROBE_MS', warn));
   set('drainTimeoutMs', envNumber(env, 'WORKER_DRAIN_TIMEOUT_MS', warn));
   set('logLevel', envString(env, 'WORKER_LOG_LEVEL'));
   return out;

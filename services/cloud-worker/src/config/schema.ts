@@ -89,6 +89,11 @@ export const WorkerConfigSchema = Type.Object(
     defaultTopK: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
     /** Weight of the newest sample in the EWMA service times (0..1]. @default 0.2 */
     ewmaAlpha: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.2 }),
+    /**
+     * How often a partition idle for 2 s is re-measured with one lone run of zeros, so that its reported
+     * service time is not the one from a congestion long over; 0 disables. @default 5000
+     */
+    idleProbeMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 5000 }),
     /** How long SIGTERM waits for queued and running requests before exiting. @default 10000 */
     drainTimeoutMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000 }),
     /** pino level. @default 'info' */

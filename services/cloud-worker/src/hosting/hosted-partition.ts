@@ -130,6 +130,18 @@ export class HostedPartition {
     if (Number.isFinite(lone)) this.stats.seedIdleService(lone);
   }
 
+  /**
+   * Re-measures the idle service time with one lone run of zeros when the partition has been idle long
+   * enough (`PartitionStats.idleProbeDue`) and nothing is queued or running; true when it ran.
+   */
+  async probeIfIdle(everyMs: number): Promise<boolean> {
+    if (!this.stats.idleProbeDue(everyMs)) return false;
+    const r = await this.batcher.runAlone(() => this.runBatch([new Float32Array(this.sampleSize)]));
+    if (r === undefined) return false;
+    this.stats.recordIdleProbe(r.computeMs);
+    return true;
+  }
+
   async release(): Promise<void> {
     await this.runner.release();
   }

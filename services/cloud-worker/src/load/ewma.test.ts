@@ -69,3 +69,25 @@ test('a warm-up run seeds the idle service time until a real batch of that size 
   s.seedIdleService(40);
   assert.equal(s.ewmaServiceMs, 2, 'a later seed does not override measurements');
 });
+
+test('an idle probe replaces the idle service time left over from a congestion', () => {
+  let t = 0;
+  const s = new PartitionStats(0.5, 2000, () => t);
+  s.seedIdleService(2);
+  // congestion: lone runs shared the CPU and took 9 ms
+  for (let i = 0; i < 5; i++) s.recordBatch(1, 9, 3);
+  assert.equal(s.idleProbeDue(5000), false, 'not while batches run');
+  t = 2500;
+  assert.ok(s.ewmaServiceMs > 8, 'idle: the stale congested lone time is reported');
+  assert.equal(s.idleProbeDue(5000), true);
+  s.recordIdleProbe(2.5);
+  assert.equal(s.ewmaServiceMs, 2.5, 'the probe replaced it outright');
+  const snap = s.snapshot();
+  assert.equal(snap.completedTotal, 0, 'a probe is not a request');
+  assert.equal(snap.ewmaQueueMs, 3, 'nor a batch');
+  assert.equal(s.idleProbeDue(5000), false, 'one probe per period');
+  t = 7600;
+  assert.equal(s.idleProbeDue(5000), true);
+  s.recordBatch(1, 3, 0);
+  assert.equal(s.idleProbeDue(5000), false, 'traffic again: no probe');
+});

@@ -17,7 +17,8 @@ export interface PartitionStatsSnapshot {
  * The EWMA only moves when batches run, so a partition nobody used since a congestion would keep
  * reporting the time of the large batches it ran then, and planners would keep avoiding it. After
  * `idleMs` without a batch, the next request runs alone: the reported service time is then that of the
- * smallest batch size seen.
+ * smallest batch size seen. That figure too may date from the congestion (a lone run then shared the
+ * CPU), so an idle partition is re-measured by a lone probe run every so often (`recordIdleProbe`).
  */
 export class PartitionStats {
   private readonly service: Ewma;
@@ -29,6 +30,7 @@ export class PartitionStats {
   private smallestBatch = Number.POSITIVE_INFINITY;
   /** The batch-size-1 EWMA holds the warm-up's figure, not a request's yet. */
   private loneSeeded = false;
+  private lastProbeAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly alpha: number,
@@ -64,6 +66,29 @@ export class PartitionStats {
    */
   seedIdleService(loneComputeMs: number): void {
     if (!(loneComputeMs > 0) || this.byBatchSize.has(1)) return;
+    const e = new Ewma(this.alpha);
+    e.update(loneComputeMs);
+    this.byBatchSize.set(1, e);
+    this.loneSeeded = true;
+    this.smallestBatch = 1;
+  }
+
+  /**
+   * Whether an idle probe is due: no batch for `idleMs` (the idle service time is what is reported) and
+   * no probe for `everyMs`.
+   */
+  idleProbeDue(everyMs: number): boolean {
+    const now = this.now();
+    return now - this.lastBatchAt > this.idleMs && now - this.lastProbeAt >= everyMs;
+  }
+
+  /**
+   * A lone run measured on the idle partition now: it replaces the idle (batch-size-1) service time
+   * outright, since that one is older than the idle window, and counts as no batch (like the warm-up's).
+   */
+  recordIdleProbe(loneComputeMs: number): void {
+    this.lastProbeAt = this.now();
+    if (!(loneComputeMs > 0)) return;
     const e = new Ewma(this.alpha);
     e.update(loneComputeMs);
     this.byBatchSize.set(1, e);

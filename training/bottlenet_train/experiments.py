@@ -7,6 +7,7 @@ import json
 import os
 from typing import Dict, List, Sequence
 
+from .export import partition_codec
 from .pipeline import METHODS, evaluate_with_codec, finetune, load_base, make_bottlenet
 from .train import evaluate, set_threads
 
@@ -55,7 +56,7 @@ def plot_fig7(rows: List[dict], baseline: float, path: str, title: str) -> None:
 def table4_rows(manifest: dict) -> List[dict]:
     return [{"model": manifest["name"], "partition": p["id"], "block": p["block"], "channels": p["channels"],
              "spatialFactor": p["spatialFactor"], "featureShape": "x".join(map(str, p["featureShape"])),
-             "quality": p.get("codec", manifest["codec"])["quality"],
+             "quality": partition_codec(manifest, p)["quality"],
              "accuracy": p["accuracy"], "baselineAccuracy": manifest["baselineAccuracy"],
              "meanBytes": p["meanBytes"], "meanBytesFullJpeg": p.get("meanBytesFullJpeg"),
              "meanBytesCompactJpeg": p.get("meanBytesCompactJpeg"),

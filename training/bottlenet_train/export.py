@@ -31,6 +31,11 @@ def sha256_file(path: str) -> str:
     return h.hexdigest()
 
 
+def partition_codec(manifest: Dict[str, Any], partition: Dict[str, Any]) -> Dict[str, Any]:
+    """The codec a partition's features are encoded with: its own ``codec``, else the manifest's."""
+    return partition.get("codec", manifest["codec"])
+
+
 def count_flops(module: nn.Module, example: torch.Tensor) -> int:
     """Multiply-accumulates x 2 of every Conv/ConvTranspose/Linear for one sample."""
     total = [0]

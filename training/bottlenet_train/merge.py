@@ -15,7 +15,7 @@ import re
 import shutil
 from typing import Any, Dict, List, Optional
 
-from .export import sha256_file
+from .export import partition_codec, sha256_file
 
 # Fields that must be identical: otherwise the two repositories are not cuts of the same network.
 _SAME = ("name", "version", "input", "classes", "baselineAccuracy", "testSamples")
@@ -77,7 +77,7 @@ def merge_repositories(target: str, source: str, rename: Optional[Dict[str, str]
         for part in ("head", "tail"):
             entry[part] = {**p[part], "file": f"{pid}/{os.path.basename(p[part]['file'])}"}
         entry["training"] = {**p["training"], "command": s["trainCommand"]}
-        codec = p.get("codec", s["codec"])
+        codec = partition_codec(s, p)
         entry.pop("codec", None)
         if codec != t["codec"]:
             entry["codec"] = codec

@@ -182,7 +182,8 @@ def test_merge_puts_partitions_of_two_builds_together_and_refuses_a_different_ba
         cli.main(["merge", a, b])
 
 
-def test_merge_keeps_a_partition_built_at_another_quality_as_its_own_codec(built_repo, tmp_path):
+def _target_and_rb1_at_quality_12(built_repo: str, tmp_path) -> tuple:
+    """A copy of the built repository (the merge target) and a build of its rb1 alone at JPEG quality 12."""
     a, b = str(tmp_path / "a"), str(tmp_path / "b")
     shutil.copytree(built_repo, a)
     shutil.copytree(built_repo, b)
@@ -190,6 +191,11 @@ def test_merge_keeps_a_partition_built_at_another_quality_as_its_own_codec(built
     m = json.load(open(os.path.join(b, "manifest.json")))
     m["codec"] = {**m["codec"], "quality": 12}
     json.dump(m, open(os.path.join(b, "manifest.json"), "w"))
+    return a, b
+
+
+def test_merge_keeps_a_partition_built_at_another_quality_as_its_own_codec(built_repo, tmp_path):
+    a, b = _target_and_rb1_at_quality_12(built_repo, tmp_path)
     assert cli.main(["merge", a, b]) == 0
     merged = json.load(open(os.path.join(a, "manifest.json")))
     original = json.load(open(os.path.join(built_repo, "manifest.json")))
@@ -206,13 +212,7 @@ def test_merge_keeps_a_partition_built_at_another_quality_as_its_own_codec(built
 
 
 def test_merge_as_keeps_a_second_bottleneck_at_the_same_block(built_repo, tmp_path):
-    a, b = str(tmp_path / "a"), str(tmp_path / "b")
-    shutil.copytree(built_repo, a)
-    shutil.copytree(built_repo, b)
-    _drop_partition(b, "rb3")
-    m = json.load(open(os.path.join(b, "manifest.json")))
-    m["codec"] = {**m["codec"], "quality": 12}
-    json.dump(m, open(os.path.join(b, "manifest.json"), "w"))
+    a, b = _target_and_rb1_at_quality_12(built_repo, tmp_path)
     assert cli.main(["merge", a, b, "--as", "rb1=rb1q12"]) == 0
     merged = json.load(open(os.path.join(a, "manifest.json")))
     assert [p["id"] for p in merged["partitions"]] == ["rb1", "rb1q12", "rb3"]

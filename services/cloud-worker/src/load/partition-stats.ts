@@ -65,12 +65,7 @@ export class PartitionStats {
    * real lone batch replaces it.
    */
   seedIdleService(loneComputeMs: number): void {
-    if (!(loneComputeMs > 0) || this.byBatchSize.has(1)) return;
-    const e = new Ewma(this.alpha);
-    e.update(loneComputeMs);
-    this.byBatchSize.set(1, e);
-    this.loneSeeded = true;
-    this.smallestBatch = 1;
+    if (!this.byBatchSize.has(1)) this.setIdleService(loneComputeMs);
   }
 
   /**
@@ -88,6 +83,11 @@ export class PartitionStats {
    */
   recordIdleProbe(loneComputeMs: number): void {
     this.lastProbeAt = this.now();
+    this.setIdleService(loneComputeMs);
+  }
+
+  /** The lone (batch-size-1) service time from a run outside the batches; the next real lone batch replaces it. */
+  private setIdleService(loneComputeMs: number): void {
     if (!(loneComputeMs > 0)) return;
     const e = new Ewma(this.alpha);
     e.update(loneComputeMs);

@@ -3,12 +3,11 @@ import {
   loadModelRepository,
   openSession,
   partitionCodec,
-  type CodecSpec,
   type ModelRepository,
   type OpenedSession,
 } from '@bottlenet/model-repo';
 import { Code, MeshError } from '@bottlenet/errors';
-import type { CodecSettings, ImageInput, ModelRuntime, ModelView } from './types.js';
+import type { ImageInput, ModelRuntime, ModelView } from './types.js';
 import { InputNormaliser } from './input-normaliser.js';
 
 export interface OnnxRuntimeOptions {
@@ -67,13 +66,13 @@ export class OnnxModelRuntime implements ModelRuntime {
       inputShape: [m.input.shape[0], m.input.shape[1], m.input.shape[2]],
       classes: m.classes,
       baselineAccuracy: m.baselineAccuracy,
-      codec: codecSettings(m.codec),
+      codec: m.codec,
       fullFlops: m.full.flops,
       partitions: m.partitions.map((p) => ({
         id: p.id,
         block: p.block,
         featureShape: p.featureShape,
-        codec: codecSettings(partitionCodec(m, p)),
+        codec: partitionCodec(m, p),
         accuracy: p.accuracy,
         meanBytes: p.meanBytes,
         tailFlops: p.tail.flops,
@@ -130,8 +129,4 @@ export class OnnxModelRuntime implements ModelRuntime {
   async close(): Promise<void> {
     for (const s of [...this.heads.values(), this.full]) await s.session.release();
   }
-}
-
-function codecSettings(c: CodecSpec): CodecSettings {
-  return { kind: c.kind, quality: c.quality, bits: c.bits };
 }

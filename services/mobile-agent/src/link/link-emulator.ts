@@ -34,13 +34,28 @@ export class LinkEmulator {
     const t = this.now();
     const start = Math.max(t, this.busyUntil);
     this.busyUntil = start + this.transmitMs(bytes);
-    const wait = this.busyUntil + this.rttMs / 2 - t;
-    if (wait > 0.05) await waitFor(wait, signal);
+    const arrival = this.busyUntil + this.rttMs / 2;
+    if (arrival - t > 0.05) await waitUntil(arrival, this.now, signal);
   }
 
   /** Resolves when a reply sent now would have reached the device. */
   async downlink(signal?: LinkAbort): Promise<void> {
-    if (this.rttMs > 0) await waitFor(this.rttMs / 2, signal);
+    if (this.rttMs > 0) await waitUntil(this.now() + this.rttMs / 2, this.now, signal);
+  }
+}
+
+/**
+ * Waits until `now()` reaches `deadline`. Node's timers run on the event loop's cached whole-millisecond
+ * clock and may fire up to about a millisecond before the wall-clock deadline, which would let an
+ * emulated transfer arrive faster than its link allows; the loop waits out the remainder.
+ */
+async function waitUntil(
+  deadline: number,
+  now: () => number,
+  signal: LinkAbort | undefined,
+): Promise<void> {
+  for (let left = deadline - now(); left > 0; left = deadline - now()) {
+    await waitFor(Math.max(left, 1), signal);
   }
 }
 

@@ -7,12 +7,12 @@ const maxBatch = Number(process.env.BENCH_WORKER_BATCH ?? 32);
 
 export const settings = Object.freeze({
   /** The headline repository (last line, exit status). */
-  headlineDir: resolve(ROOT, process.env.BENCH_WORKER_MODEL ?? 'models/scenes-resnet50-slim'),
+  headlineDir: resolve(ROOT, process.env.BENCH_WORKER_MODEL ?? 'models/fmnist-resnet-mlp'),
   headlinePartition: process.env.BENCH_WORKER_PARTITION,
   /** Repositories measured for the table. */
   tableDirs: (
     process.env.BENCH_WORKER_MODELS ??
-    'models/fmnist-tiny,models/fmnist-resnet-small,models/scenes-resnet50-slim'
+    'models/fmnist-tiny,models/fmnist-resnet-small,models/fmnist-resnet-mlp,models/scenes-resnet50-slim'
   )
     .split(',')
     .map((d) => resolve(ROOT, d.trim())),

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from . import data as D
+from .models import round_large_linear_weights_to_half
 from .pipeline import METHODS, BaseSpec, evaluate_with_codec, finetune, load_base, make_bottlenet, save_base
 from .train import TrainConfig, evaluate, seed_everything, set_threads, train
 
@@ -60,20 +61,37 @@ def _stage_widths(text: Optional[str]) -> Optional[Tuple[int, ...]]:
     return widths
 
 
+def _classifier_hidden(text: Optional[str]) -> Tuple[int, ...]:
+    if not text:
+        return ()
+    try:
+        widths = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise SystemExit(f"--classifier {text!r}: expected comma-separated hidden widths, e.g. 2048,2048")
+    if any(w < 1 for w in widths):
+        raise SystemExit(f"--classifier {text!r}: every hidden width must be positive")
+    return widths
+
+
 def cmd_train_base(a: argparse.Namespace) -> int:
+    stage_widths = _stage_widths(a.stage_widths)
+    hidden = _classifier_hidden(a.classifier)
+    if a.classifier_pool < 1:
+        raise SystemExit(f"--classifier-pool {a.classifier_pool}: must be at least 1")
     set_threads(a.threads)
     seed_everything(a.seed)
     tr, te = _datasets(a)
     spec_in = D.input_spec_of(tr)
-    stage_widths = _stage_widths(a.stage_widths)
     spec = BaseSpec(a.arch, a.width, len(D.classes_of(tr)), spec_in.shape[0], tuple(spec_in.shape),
-                    a.zero_init_residual, stage_widths)
+                    a.zero_init_residual, stage_widths, hidden, a.classifier_pool)
     model = spec.build()
     prior_epochs = 0.0
     if a.init:
         ispec, init_model, imeta = load_base(a.init)
-        if (ispec.arch, ispec.width, ispec.stage_widths, ispec.num_classes, tuple(ispec.input_shape)) != (
-                spec.arch, spec.width, spec.stage_widths, spec.num_classes, tuple(spec.input_shape)):
+        if (ispec.arch, ispec.width, ispec.stage_widths, ispec.classifier_hidden, ispec.classifier_pool,
+                ispec.num_classes, tuple(ispec.input_shape)) != (
+                spec.arch, spec.width, spec.stage_widths, spec.classifier_hidden, spec.classifier_pool,
+                spec.num_classes, tuple(spec.input_shape)):
             raise SystemExit(f"--init {a.init} is a {ispec.describe()}, not {spec.describe()}")
         model.load_state_dict(init_model.state_dict())
         prior_epochs = float(imeta.get("epochs") or 0.0)
@@ -121,6 +139,8 @@ def cmd_build(a: argparse.Namespace) -> int:
     if tuple(D.input_spec_of(tr).shape) != tuple(spec.input_shape):
         raise SystemExit(f"data shape {D.input_spec_of(tr).shape} does not match the base network's "
                          f"{spec.input_shape}")
+    if a.weights_fp16:
+        _log(f"rounded {round_large_linear_weights_to_half(base)} large linear layers of the base to float16 values")
     base_acc = evaluate(base, te).accuracy
     _log(f"baseline accuracy {base_acc:.4f}")
     if a.partitions_from:
@@ -138,6 +158,8 @@ def cmd_build(a: argparse.Namespace) -> int:
         ep = finetune(net, tr, a.method, a.epochs, quality=a.quality, bits=a.bits, lr=a.lr,
                       batch_size=a.batch_size, seed=a.seed, show_progress=not a.no_progress, log=_log,
                       teacher=base, distill=a.distill, freeze_head=a.freeze_head)
+        if a.weights_fp16:
+            round_large_linear_weights_to_half(net)
         r, wire, full = evaluate_with_codec(net, te, a.quality, a.bits)
         compact = r.mean_wire_bytes_compact_jpeg
         _log(f"RB{block}: accuracy {r.accuracy:.4f} meanBytes {wire:.1f} fullJpeg {full:.1f} "
@@ -145,7 +167,8 @@ def cmd_build(a: argparse.Namespace) -> int:
         exports.append(PartitionExport(net, r.accuracy, wire, full,
                                        {"method": a.method, "epochs": round(ep, 3), "search": search,
                                         "distill": a.distill, "warmStart": True, "testSamples": r.samples,
-                                        **({"frozenHead": True} if a.freeze_head else {})},
+                                        **({"frozenHead": True} if a.freeze_head else {}),
+                                        **({"weightsFp16": True} if a.weights_fp16 else {})},
                                        extra={"meanBytesCompactJpeg": round(compact, 1)}))
     rng = np.random.default_rng(a.seed)
     ref_idx = rng.choice(len(te), size=2, replace=False)
@@ -157,7 +180,9 @@ def cmd_build(a: argparse.Namespace) -> int:
         reference_pixels=pixels,
         extra={"baseTraining": {"command": meta.get("command"), "epochs": meta.get("epochs"),
                                 "arch": spec.arch, "width": spec.width,
-                                **({"stageWidths": list(spec.stage_widths)} if spec.stage_widths else {})},
+                                **({"stageWidths": list(spec.stage_widths)} if spec.stage_widths else {}),
+                                **({"classifierHidden": list(spec.classifier_hidden),
+                                    "classifierPool": spec.classifier_pool} if spec.classifier_hidden else {})},
                "testSamples": len(te)})
     m = write_repository(rep, a.out)
     _log(f"wrote {a.out}/manifest.json with {len(m['partitions'])} partitions")
@@ -194,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--stage-widths", help="comma-separated width per stage (4 numbers) instead of doubling from "
                                           "--width per stage, e.g. 8,32,64,128: wider cloud-side stages, same "
                                           "stem and first stage (the device's early heads cost the same)")
+    t.add_argument("--classifier", help="hidden widths of a VGG-style fully-connected classifier, e.g. 2048,2048 "
+                                        "(default: ResNet's single linear layer after global pooling)")
+    t.add_argument("--classifier-pool", dest="classifier_pool", type=int, default=1,
+                   help="average-pool the last feature map to N x N before the classifier (VGG: 7; default 1)")
     t.add_argument("--zero-init-residual", action="store_true",
                    help="start every residual block as the identity (helps deep, narrow nets train quickly)")
     t.add_argument("--epochs", type=float, default=4, help="training epochs (fractions allowed)")
@@ -219,6 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep the base network's layers before the cut as trained (no gradient, fixed "
                         "BatchNorm statistics): only the bottleneck unit and the tail are fine-tuned; "
                         "much cheaper for deep cuts")
+    b.add_argument("--weights-fp16", dest="weights_fp16", action="store_true",
+                   help="round large fully-connected weights to float16 values before evaluation and export: "
+                        "the repository stores them at half the bytes, accuracy is measured on what ships, "
+                        "and onnxruntime runs them in float32 as before")
     b.add_argument("--name", required=True, help="repository name (manifest 'name')")
     b.add_argument("--version", default="1")
     b.add_argument("--description", default="")

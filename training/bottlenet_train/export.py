@@ -69,7 +69,39 @@ def export_onnx(module: nn.Module, example: torch.Tensor, path: str, in_name: st
     )
     import onnx
 
+    model = onnx.load(path)
+    if store_exact_half_initializers(model) > 0:
+        onnx.save(model, path)
     onnx.checker.check_model(onnx.load(path))
+
+
+#: Smaller tensors are not worth a Cast node.
+HALF_MIN_ELEMENTS = 1 << 16
+
+
+def store_exact_half_initializers(model: Any) -> int:
+    """Stores every float32 initializer of at least HALF_MIN_ELEMENTS values that float16 represents
+    exactly as float16 followed by a Cast back to float32 (``build --weights-fp16`` rounds the large linear
+    weights so that theirs are). Lossless by construction: a tensor with any value float16 cannot hold is
+    left as it is. onnxruntime folds the Cast when it loads the model, so it runs the same float32 weights
+    and the file carries half the bytes. Returns how many initializers it converted."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = model.graph
+    converted = 0
+    for init in list(graph.initializer):
+        if init.data_type != TensorProto.FLOAT or int(np.prod(init.dims)) < HALF_MIN_ELEMENTS:
+            continue
+        values = numpy_helper.to_array(init)
+        half = values.astype(np.float16)
+        if not np.array_equal(half.astype(np.float32), values):
+            continue
+        graph.initializer.remove(init)
+        graph.initializer.append(numpy_helper.from_array(half, f"{init.name}__float16"))
+        graph.node.insert(0, helper.make_node("Cast", [f"{init.name}__float16"], [init.name],
+                                              to=TensorProto.FLOAT, name=f"{init.name}__to_float32"))
+        converted += 1
+    return converted
 
 
 @dataclass

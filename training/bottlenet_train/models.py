@@ -6,7 +6,7 @@ Reads like torchvision's resnet.py: small modules, explicit arguments, one build
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple, Type, Union
+from typing import Any, List, Optional, Sequence, Tuple, Type, Union
 
 import torch
 from torch import nn
@@ -72,6 +72,21 @@ class Bottleneck(nn.Module):
 BlockType = Union[Type[BasicBlock], Type[Bottleneck]]
 
 
+def classifier(features: int, hidden: Sequence[int], num_classes: int) -> nn.Module:
+    """One linear layer (ResNet's), or VGG's fully-connected classifier: hidden layers with ReLU and
+    dropout 0.5, then the class layer. A VGG-style classifier makes the cloud tail heavy in weights rather
+    than in multiply-adds, the case where batching pays even on a CPU (one pass over the weights serves the
+    whole batch)."""
+    if not hidden:
+        return nn.Linear(features, num_classes)
+    layers: List[nn.Module] = []
+    for width in hidden:
+        layers += [nn.Linear(features, width), nn.ReLU(inplace=True), nn.Dropout(0.5)]
+        features = width
+    layers.append(nn.Linear(features, num_classes))
+    return nn.Sequential(*layers)
+
+
 class ResNet(nn.Module):
     """A ResNet whose residual blocks form one flat, numbered ``nn.ModuleList``.
 
@@ -88,8 +103,13 @@ class ResNet(nn.Module):
         stem: str = "imagenet",
         zero_init_residual: bool = False,
         stage_widths: Optional[Sequence[int]] = None,
+        classifier_hidden: Sequence[int] = (),
+        classifier_pool: int = 1,
     ) -> None:
         super().__init__()
+        if any(h < 1 for h in classifier_hidden) or classifier_pool < 1:
+            raise ValueError(f"classifier hidden widths {list(classifier_hidden)} and pool {classifier_pool} "
+                             "must be positive")
         if stage_widths is not None and len(stage_widths) != len(layers):
             raise ValueError(f"stage_widths has {len(stage_widths)} entries for {len(layers)} stages")
         if stage_widths is not None and any(w < 1 for w in stage_widths):
@@ -118,8 +138,8 @@ class ResNet(nn.Module):
                 blocks.append(block(cin, width, stride))
                 cin = width * block.expansion
         self.blocks = nn.ModuleList(blocks)
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(cin, num_classes)
+        self.avgpool = nn.AdaptiveAvgPool2d(classifier_pool)
+        self.fc = classifier(cin * classifier_pool * classifier_pool, classifier_hidden, num_classes)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -156,29 +176,38 @@ class ResNet(nn.Module):
         return tuple(y.shape[1:])  # type: ignore[return-value]
 
 
-def resnet50(num_classes: int = 1000, in_channels: int = 3, base_width: int = 64,
-             zero_init_residual: bool = False, stage_widths: Optional[Sequence[int]] = None) -> ResNet:
-    """ResNet-50 (16 bottleneck blocks, 3-4-6-3); base_width=64 is torchvision's full width."""
-    return ResNet(Bottleneck, [3, 4, 6, 3], num_classes, in_channels, base_width, stem="imagenet",
-                  zero_init_residual=zero_init_residual, stage_widths=stage_widths)
+def resnet50(num_classes: int = 1000, in_channels: int = 3, base_width: int = 64, **options: Any) -> ResNet:
+    """ResNet-50 (16 bottleneck blocks, 3-4-6-3); base_width=64 is torchvision's full width.
+    ``options``: ResNet's zero_init_residual, stage_widths, classifier_hidden, classifier_pool."""
+    return ResNet(Bottleneck, [3, 4, 6, 3], num_classes, in_channels, base_width, stem="imagenet", **options)
 
 
-def resnet_small(num_classes: int = 10, in_channels: int = 1, base_width: int = 16,
-                 zero_init_residual: bool = False, stage_widths: Optional[Sequence[int]] = None) -> ResNet:
+def resnet_small(num_classes: int = 10, in_channels: int = 1, base_width: int = 16, **options: Any) -> ResNet:
     """Four basic blocks (1-1-1-1) for native 28x28 inputs: RB1 28x28, RB2 14x14, RB3 7x7, RB4 4x4."""
-    return ResNet(BasicBlock, [1, 1, 1, 1], num_classes, in_channels, base_width, stem="small",
-                  zero_init_residual=zero_init_residual, stage_widths=stage_widths)
+    return ResNet(BasicBlock, [1, 1, 1, 1], num_classes, in_channels, base_width, stem="small", **options)
 
 
 ARCHS = {"resnet50": resnet50, "resnet-small": resnet_small}
 
 
-def build_arch(arch: str, num_classes: int, in_channels: int, base_width: int,
-               zero_init_residual: bool = False, stage_widths: Optional[Sequence[int]] = None) -> ResNet:
+def build_arch(arch: str, num_classes: int, in_channels: int, base_width: int, **options: Any) -> ResNet:
     if arch not in ARCHS:
         raise ValueError(f"unknown arch {arch!r} (expected one of {sorted(ARCHS)})")
-    return ARCHS[arch](num_classes=num_classes, in_channels=in_channels, base_width=base_width,
-                       zero_init_residual=zero_init_residual, stage_widths=stage_widths)
+    return ARCHS[arch](num_classes=num_classes, in_channels=in_channels, base_width=base_width, **options)
+
+
+def round_large_linear_weights_to_half(module: nn.Module, min_elements: int = 1 << 16) -> int:
+    """Rounds the weights of every linear layer with at least ``min_elements`` weights to values that
+    float16 represents exactly, in place; returns how many layers it rounded. The export then stores those
+    tensors as float16 at half the bytes without changing a single value, and the accuracy measured after
+    this call is the shipped network's."""
+    rounded = 0
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, nn.Linear) and m.weight.numel() >= min_elements:
+                m.weight.copy_(m.weight.half().float())
+                rounded += 1
+    return rounded
 
 
 class Reduction(nn.Module):

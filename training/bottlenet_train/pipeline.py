@@ -27,14 +27,21 @@ class BaseSpec:
     zero_init_residual: bool = False
     #: Per-stage widths instead of doubling from ``width`` (None: doubling). Older checkpoints lack it.
     stage_widths: Optional[Tuple[int, ...]] = None
+    #: Hidden widths of a VGG-style classifier after ``classifier_pool`` x ``classifier_pool`` average
+    #: pooling (empty: ResNet's single linear layer after global pooling).
+    classifier_hidden: Tuple[int, ...] = ()
+    classifier_pool: int = 1
 
     def build(self) -> ResNet:
-        return build_arch(self.arch, self.num_classes, self.in_channels, self.width, self.zero_init_residual,
-                          self.stage_widths)
+        return build_arch(self.arch, self.num_classes, self.in_channels, self.width,
+                          zero_init_residual=self.zero_init_residual, stage_widths=self.stage_widths,
+                          classifier_hidden=self.classifier_hidden, classifier_pool=self.classifier_pool)
 
     def describe(self) -> str:
         widths = f"stage widths {list(self.stage_widths)}" if self.stage_widths else f"width {self.width}"
-        return f"{self.arch} {widths} for {tuple(self.input_shape)}"
+        head = (f", classifier {self.classifier_pool}x{self.classifier_pool} pool + FC {list(self.classifier_hidden)}"
+                if self.classifier_hidden else "")
+        return f"{self.arch} {widths}{head} for {tuple(self.input_shape)}"
 
 
 def save_base(path: str, spec: BaseSpec, model: ResNet, meta: Dict[str, Any]) -> None:
@@ -50,6 +57,7 @@ def load_base(path: str) -> Tuple[BaseSpec, ResNet, Dict[str, Any]]:
     d["input_shape"] = tuple(d["input_shape"])
     if d.get("stage_widths") is not None:
         d["stage_widths"] = tuple(d["stage_widths"])
+    d["classifier_hidden"] = tuple(d.get("classifier_hidden", ()))
     spec = BaseSpec(**d)
     model = spec.build()
     model.load_state_dict(blob["state"])

@@ -16,7 +16,7 @@
 // formed), worker-unbatched and raw ORT at batch 1; the ratios are medians over the rounds.
 // Environment: BENCH_WORKER_MODEL / BENCH_WORKER_PARTITION (headline; default fmnist-resnet-mlp, its first
 // partition), BENCH_WORKER_MODELS (comma list for the table; default the four shipped ones),
-// BENCH_WORKER_SECONDS (window per phase, default 3), BENCH_WORKER_ROUNDS (default 3), BENCH_WORKER_BATCH
+// BENCH_WORKER_SECONDS (window per phase, default 2), BENCH_WORKER_ROUNDS (default 5), BENCH_WORKER_BATCH
 // (max batch, default 32), BENCH_WORKER_CONCURRENCY (default 2 x batch), BENCH_WORKER_CLIENT (`h2`,
 // default: pre-serialised calls over node:http2; or `grpc-js`), BENCH_WORKER_COMPUTE_THREADS (default 1),
 // BENCH_WORKER_NODE_ARGS (extra node flags for the worker processes; default none).

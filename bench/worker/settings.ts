@@ -17,8 +17,10 @@ export const settings = Object.freeze({
     .split(',')
     .map((d) => resolve(ROOT, d.trim())),
   /** Measured window per phase, seconds. */
-  seconds: Number(process.env.BENCH_WORKER_SECONDS ?? 3),
-  rounds: Number(process.env.BENCH_WORKER_ROUNDS ?? 3),
+  seconds: Number(process.env.BENCH_WORKER_SECONDS ?? 2),
+  /** Worker and raw windows alternate this many times: onnxruntime's own speed on this shared host moves
+   * by +-15 % from second to second on a weight-heavy tail, so the ratios are medians of many pairs. */
+  rounds: Number(process.env.BENCH_WORKER_ROUNDS ?? 5),
   /** Load before each measured window, seconds. */
   warmSeconds: 0.5,
   maxBatch,

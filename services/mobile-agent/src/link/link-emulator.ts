@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
 
 /** What a wait can be cancelled by: an `abort` event with `aborted` / `reason` (a call's deadline). */
 export interface LinkAbort {
@@ -46,18 +46,26 @@ export class LinkEmulator {
 
 /**
  * Waits until `now()` reaches `deadline`. Node's timers run on the event loop's cached whole-millisecond
- * clock and may fire up to about a millisecond before the wall-clock deadline, which would let an
- * emulated transfer arrive faster than its link allows; the loop waits out the remainder.
+ * clock: they fire up to about a millisecond early or late against the wall clock. So the timer sleeps until
+ * a millisecond before the deadline and the last stretch polls with `setImmediate` (the event loop keeps
+ * serving I/O meanwhile): an emulated transfer arrives neither before its link allows nor a timer tick
+ * after.
  */
 async function waitUntil(
   deadline: number,
   now: () => number,
   signal: LinkAbort | undefined,
 ): Promise<void> {
-  for (let left = deadline - now(); left > 0; left = deadline - now()) {
-    await waitFor(Math.max(left, 1), signal);
+  const coarse = deadline - now() - TIMER_SLACK_MS;
+  if (coarse > 0) await waitFor(coarse, signal);
+  while (now() < deadline) {
+    if (signal?.aborted === true) throw asError(signal.reason);
+    await immediate();
   }
 }
+
+/** How far before a deadline the timer hands over to polling. */
+const TIMER_SLACK_MS = 1;
 
 /** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
 function waitFor(ms: number, signal: LinkAbort | undefined): Promise<void> {

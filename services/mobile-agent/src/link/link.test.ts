@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MeshError } from '@bottlenet/errors';
@@ -37,6 +38,33 @@ test('emulated uplink takes bytes/bandwidth + rtt/2 and serialises transfers', a
   const t1 = performance.now();
   await link.downlink();
   assert.ok(performance.now() - t1 >= 9);
+});
+
+test('a short transfer never arrives before its link allows (timers may fire a millisecond early)', async () => {
+  const link = new LinkEmulator(1.1, 0);
+  const want = link.transmitMs(155); // 1.13 ms: below a timer tick
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    await link.uplink(155);
+    const dt = performance.now() - t0;
+    assert.ok(dt >= want, `transfer ${i} took ${dt} ms, the link needs ${want} ms`);
+    assert.ok(dt < want + 20, `transfer ${i} took ${dt} ms`);
+  }
+});
+
+test('an abort ends the wait at once', async () => {
+  const link = new LinkEmulator(0.01, 0); // 155 bytes: 124 ms
+  const signal = Object.assign(new EventEmitter(), {
+    aborted: false,
+    reason: undefined,
+  });
+  const t0 = performance.now();
+  setTimeout(() => {
+    Object.assign(signal, { aborted: true, reason: new Error('deadline') });
+    signal.emit('abort');
+  }, 10);
+  await assert.rejects(link.uplink(155, signal), /deadline/);
+  assert.ok(performance.now() - t0 < 100, 'the wait must end with the abort');
 });
 
 test('estimator converges on the link it observes', () => {

@@ -66,7 +66,6 @@ export class OnnxModelRuntime implements ModelRuntime {
       inputShape: [m.input.shape[0], m.input.shape[1], m.input.shape[2]],
       classes: m.classes,
       baselineAccuracy: m.baselineAccuracy,
-      codec: m.codec,
       fullFlops: m.full.flops,
       partitions: m.partitions.map((p) => ({
         id: p.id,

@@ -13,8 +13,6 @@ export interface ModelView {
   readonly inputShape: readonly [number, number, number];
   readonly classes: readonly string[];
   readonly baselineAccuracy: number;
-  /** The manifest's codec: the default of every partition without its own. */
-  readonly codec: CodecSettings;
   readonly fullFlops: number | undefined;
   readonly partitions: readonly PartitionView[];
 }

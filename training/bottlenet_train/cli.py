@@ -49,33 +49,32 @@ def _datasets(a: argparse.Namespace):
     return tr, te
 
 
-def _stage_widths(text: Optional[str]) -> Optional[Tuple[int, ...]]:
+def _widths(flag: str, text: Optional[str], example: str, count: Optional[int] = None,
+            what: str = "width") -> Optional[Tuple[int, ...]]:
+    """Comma-separated positive integers given to ``flag`` (None when absent); ``count`` of them if set."""
     if not text:
         return None
     try:
         widths = tuple(int(v) for v in text.split(","))
     except ValueError:
-        raise SystemExit(f"--stage-widths {text!r}: expected comma-separated integers, e.g. 8,32,64,128")
-    if len(widths) != 4 or any(w < 1 for w in widths):
-        raise SystemExit(f"--stage-widths {text!r}: expected 4 positive widths (one per stage)")
-    return widths
-
-
-def _classifier_hidden(text: Optional[str]) -> Tuple[int, ...]:
-    if not text:
-        return ()
-    try:
-        widths = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise SystemExit(f"--classifier {text!r}: expected comma-separated hidden widths, e.g. 2048,2048")
+        raise SystemExit(f"{flag} {text!r}: expected comma-separated integers, e.g. {example}")
+    if count is not None and len(widths) != count:
+        raise SystemExit(f"{flag} {text!r}: expected {count} positive widths (one per {what})")
     if any(w < 1 for w in widths):
-        raise SystemExit(f"--classifier {text!r}: every hidden width must be positive")
+        raise SystemExit(f"{flag} {text!r}: every {what} width must be positive")
     return widths
+
+
+def _architecture(spec: BaseSpec) -> dict:
+    """What must match for one network's weights to load into another (zero_init_residual only sets init)."""
+    d = {k: v for k, v in vars(spec).items() if k != "zero_init_residual"}
+    d["input_shape"] = tuple(d["input_shape"])
+    return d
 
 
 def cmd_train_base(a: argparse.Namespace) -> int:
-    stage_widths = _stage_widths(a.stage_widths)
-    hidden = _classifier_hidden(a.classifier)
+    stage_widths = _widths("--stage-widths", a.stage_widths, "8,32,64,128", count=4, what="stage")
+    hidden = _widths("--classifier", a.classifier, "2048,2048", what="hidden") or ()
     if a.classifier_pool < 1:
         raise SystemExit(f"--classifier-pool {a.classifier_pool}: must be at least 1")
     set_threads(a.threads)
@@ -88,10 +87,7 @@ def cmd_train_base(a: argparse.Namespace) -> int:
     prior_epochs = 0.0
     if a.init:
         ispec, init_model, imeta = load_base(a.init)
-        if (ispec.arch, ispec.width, ispec.stage_widths, ispec.classifier_hidden, ispec.classifier_pool,
-                ispec.num_classes, tuple(ispec.input_shape)) != (
-                spec.arch, spec.width, spec.stage_widths, spec.classifier_hidden, spec.classifier_pool,
-                spec.num_classes, tuple(spec.input_shape)):
+        if _architecture(ispec) != _architecture(spec):
             raise SystemExit(f"--init {a.init} is a {ispec.describe()}, not {spec.describe()}")
         model.load_state_dict(init_model.state_dict())
         prior_epochs = float(imeta.get("epochs") or 0.0)

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .data import InputSpec
-from .models import BottleNet, HeadModule, ResNet, TailModule
+from .models import HALF_MIN_ELEMENTS, BottleNet, HeadModule, ResNet, TailModule
 
 OPSET = 13
 SCHEMA_VERSION = 1
@@ -72,11 +72,7 @@ def export_onnx(module: nn.Module, example: torch.Tensor, path: str, in_name: st
     model = onnx.load(path)
     if store_exact_half_initializers(model) > 0:
         onnx.save(model, path)
-    onnx.checker.check_model(onnx.load(path))
-
-
-#: Smaller tensors are not worth a Cast node.
-HALF_MIN_ELEMENTS = 1 << 16
+    onnx.checker.check_model(model)
 
 
 def store_exact_half_initializers(model: Any) -> int:

@@ -196,7 +196,11 @@ def build_arch(arch: str, num_classes: int, in_channels: int, base_width: int, *
     return ARCHS[arch](num_classes=num_classes, in_channels=in_channels, base_width=base_width, **options)
 
 
-def round_large_linear_weights_to_half(module: nn.Module, min_elements: int = 1 << 16) -> int:
+#: Tensors with fewer values are not worth storing as float16 (a Cast node each); shared with the export.
+HALF_MIN_ELEMENTS = 1 << 16
+
+
+def round_large_linear_weights_to_half(module: nn.Module, min_elements: int = HALF_MIN_ELEMENTS) -> int:
     """Rounds the weights of every linear layer with at least ``min_elements`` weights to values that
     float16 represents exactly, in place; returns how many layers it rounded. The export then stores those
     tensors as float16 at half the bytes without changing a single value, and the accuracy measured after

@@ -1,12 +1,7 @@
 import { Code, MeshError } from '@bottlenet/errors';
 import { ERROR_TYPE_METADATA_KEY, RETRY_AFTER_METADATA_KEY } from '@bottlenet/protocol';
-import {
-  Http2ClientConnection,
-  type HeaderFields,
-  type Http2Stream,
-  type StreamEnd,
-  type StreamHandler,
-} from './h2/http2-client-connection.js';
+import { Http2ClientConnection } from './h2/http2-client-connection.js';
+import type { HeaderFields, Http2Stream, StreamEnd, StreamHandler } from './h2/http2-stream.js';
 import { indexedField, literalField } from './h2/hpack-encoder.js';
 import { H2Error, h2ErrorName } from './h2/http2-protocol-error.js';
 

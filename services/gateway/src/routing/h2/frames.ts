@@ -86,6 +86,57 @@ export function settingsFrame(settings: readonly (readonly [number, number])[]):
   return frame(FrameType.Settings, 0, 0, payload);
 }
 
+/**
+ * What a client sends first: the preface, its SETTINGS (no push; `streamWindow` per stream) and a
+ * WINDOW_UPDATE opening the connection's receive window to `connectionWindow`.
+ */
+export function clientPreface(streamWindow: number, connectionWindow: number): Buffer {
+  return Buffer.concat([
+    PREFACE,
+    settingsFrame([
+      [Setting.EnablePush, 0],
+      [Setting.InitialWindowSize, streamWindow],
+    ]),
+    windowUpdateFrame(0, connectionWindow - DEFAULT_WINDOW),
+  ]);
+}
+
+/** A request in one buffer: HEADERS (the whole block) then one DATA frame with the body and END_STREAM. */
+export function headersAndBodyFrames(streamId: number, block: Buffer, body: Buffer): Buffer {
+  const dataAt = FRAME_HEADER + block.length;
+  const out = Buffer.allocUnsafe(dataAt + FRAME_HEADER + body.length);
+  writeFrameHeader(out, 0, block.length, FrameType.Headers, Flag.EndHeaders, streamId);
+  block.copy(out, FRAME_HEADER);
+  writeFrameHeader(out, dataAt, body.length, FrameType.Data, Flag.EndStream, streamId);
+  body.copy(out, dataAt + FRAME_HEADER);
+  return out;
+}
+
+/**
+ * DATA frames for as much of `body` as `window` allows, each at most `maxFrame` bytes, END_STREAM on the
+ * one that ends the body (an empty body still gets that frame: it costs no window). `sent`: body bytes
+ * framed; `ended`: the END_STREAM frame is among them.
+ */
+export function dataFrames(
+  streamId: number,
+  body: Buffer,
+  maxFrame: number,
+  window: number,
+): { frames: Buffer[]; sent: number; ended: boolean } {
+  const frames: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const n = Math.min(body.length - at, maxFrame, window - at);
+    if (n <= 0 && at < body.length) return { frames, sent: at, ended: false };
+    const last = at + n === body.length;
+    const head = Buffer.allocUnsafe(FRAME_HEADER);
+    writeFrameHeader(head, 0, n, FrameType.Data, last ? Flag.EndStream : 0, streamId);
+    frames.push(head, body.subarray(at, at + n));
+    at += n;
+    if (last) return { frames, sent: at, ended: true };
+  }
+}
+
 export function settingsAckFrame(): Buffer {
   return frame(FrameType.Settings, Flag.Ack, 0, Buffer.alloc(0));
 }

@@ -27,6 +27,16 @@ export class HpackDecoder {
     this.#maxSize = tableSizeLimit;
   }
 
+  /** The block's fields as one record: a repeated name's values joined with ", " (RFC 9110 5.3). */
+  decodeFields(block: Buffer): Record<string, string> {
+    const fields = Object.create(null) as Record<string, string>;
+    this.decode(block, (name, value) => {
+      const prev = fields[name];
+      fields[name] = prev === undefined ? value : `${prev}, ${value}`;
+    });
+    return fields;
+  }
+
   /** Entries in the dynamic table (for tests). */
   get dynamicTableLength(): number {
     return this.#dynamic.length;

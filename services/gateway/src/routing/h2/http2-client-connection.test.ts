@@ -12,11 +12,8 @@ import {
 } from 'node:http2';
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import { once } from 'node:events';
-import {
-  Http2ClientConnection,
-  type HeaderFields,
-  type StreamEnd,
-} from './http2-client-connection.js';
+import { Http2ClientConnection } from './http2-client-connection.js';
+import type { HeaderFields, StreamEnd } from './http2-stream.js';
 import { indexedField, literalField } from './hpack-encoder.js';
 import { H2Error } from './http2-protocol-error.js';
 

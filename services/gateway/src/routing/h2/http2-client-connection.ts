@@ -4,51 +4,31 @@ import { HpackDecoder } from './hpack-decoder.js';
 import {
   DEFAULT_MAX_FRAME,
   DEFAULT_WINDOW,
-  FRAME_HEADER,
   Flag,
   FrameType,
   MAX_STREAM_ID,
   MAX_WINDOW,
-  PREFACE,
   Setting,
+  clientPreface,
+  dataFrames,
   goawayFrame,
   headerFrames,
+  headersAndBodyFrames,
   pingAckFrame,
   rstStreamFrame,
   settingsAckFrame,
-  settingsFrame,
   unpad,
   windowUpdateFrame,
-  writeFrameHeader,
 } from './frames.js';
 import {
-  H2Error,
-  Http2ProtocolError,
-  frameSizeError,
-  h2ErrorName,
-  protocolError,
-} from './http2-protocol-error.js';
-
-/** Decoded fields of one header block; pseudo-headers (`:status`) included. */
-export type HeaderFields = Record<string, string>;
-
-/** How a stream ended, as its handler learns it (exactly once). */
-export type StreamEnd =
-  | { readonly kind: 'ended' } // the peer closed it normally (END_STREAM)
-  | { readonly kind: 'reset'; readonly code: number; readonly byPeer: boolean }
-  | { readonly kind: 'lost'; readonly reason: string; readonly refused: boolean };
-
-/** What one request's owner is told. Called from the connection's read loop: keep it short. */
-export interface StreamHandler {
-  onHeaders(fields: HeaderFields, endStream: boolean): void;
-  onData(chunk: Buffer): void;
-  onEnd(end: StreamEnd): void;
-}
-
-/** A request on the connection: what `reset` needs. */
-export interface Http2Stream {
-  readonly id: number;
-}
+  checkPing,
+  readGoaway,
+  readRstStream,
+  readSettings,
+  readWindowUpdate,
+} from './control-frames.js';
+import { H2Error, Http2ProtocolError, h2ErrorName, protocolError } from './http2-protocol-error.js';
+import type { Http2Stream, StreamEnd, StreamHandler } from './http2-stream.js';
 
 /** The connection-level receive window this side keeps open (re-granted when half is used). */
 const CONNECTION_RECEIVE_WINDOW = 16 * 1024 * 1024;
@@ -122,16 +102,7 @@ export class Http2ClientConnection {
     // Written before the connection is up; the socket queues it. Our receive windows are large so the
     // peer never waits for WINDOW_UPDATE on a reply of allowed size.
     const streamWindow = Math.min(MAX_WINDOW, streamReceiveWindow);
-    socket.write(
-      Buffer.concat([
-        PREFACE,
-        settingsFrame([
-          [Setting.EnablePush, 0],
-          [Setting.InitialWindowSize, streamWindow],
-        ]),
-        windowUpdateFrame(0, CONNECTION_RECEIVE_WINDOW - DEFAULT_WINDOW),
-      ]),
-    );
+    socket.write(clientPreface(streamWindow, CONNECTION_RECEIVE_WINDOW));
     socket.on('data', (chunk: Buffer) => this.#read(chunk));
     socket.on('error', (err) => {
       this.#socketError = err;
@@ -214,13 +185,7 @@ export class Http2ClientConnection {
       // the usual case: HEADERS and the whole body in one DATA frame, built in place, one write
       s.sendWindow -= body.length;
       this.#connectionSendWindow -= body.length;
-      const dataAt = FRAME_HEADER + block.length;
-      const out = Buffer.allocUnsafe(dataAt + FRAME_HEADER + body.length);
-      writeFrameHeader(out, 0, block.length, FrameType.Headers, Flag.EndHeaders, id);
-      block.copy(out, FRAME_HEADER);
-      writeFrameHeader(out, dataAt, body.length, FrameType.Data, Flag.EndStream, id);
-      body.copy(out, dataAt + FRAME_HEADER);
-      this.#write(out);
+      this.#write(headersAndBodyFrames(id, block, body));
     } else {
       const headers = headerFrames(id, block, this.#peerMaxFrame);
       this.#write(headers);
@@ -231,22 +196,13 @@ export class Http2ClientConnection {
 
   /** Sends what flow control allows of a stream's pending body. */
   #flush(s: OpenStream): void {
-    let body = s.pending;
+    const body = s.pending;
     if (body === undefined) return;
-    const frames: Buffer[] = [];
-    for (;;) {
-      const n = Math.min(body.length, this.#peerMaxFrame, s.sendWindow, this.#connectionSendWindow);
-      if (n <= 0 && body.length > 0) break;
-      const last = n === body.length;
-      const head = Buffer.allocUnsafe(FRAME_HEADER);
-      writeFrameHeader(head, 0, n, FrameType.Data, last ? Flag.EndStream : 0, s.id);
-      frames.push(head, body.subarray(0, n));
-      s.sendWindow -= n;
-      this.#connectionSendWindow -= n;
-      body = body.subarray(n);
-      if (last) break;
-    }
-    s.pending = frames.length > 0 && body.length === 0 ? undefined : body;
+    const window = Math.min(s.sendWindow, this.#connectionSendWindow);
+    const { frames, sent, ended } = dataFrames(s.id, body, this.#peerMaxFrame, window);
+    s.sendWindow -= sent;
+    this.#connectionSendWindow -= sent;
+    s.pending = ended ? undefined : body.subarray(sent);
     if (frames.length === 0) return;
     this.#socket.cork();
     for (const f of frames) this.#socket.write(f);
@@ -286,7 +242,7 @@ export class Http2ClientConnection {
       case FrameType.Settings:
         return this.#settings(flags, streamId, payload);
       case FrameType.Ping:
-        if (streamId !== 0 || payload.length !== 8) throw protocolError('a malformed PING');
+        checkPing(streamId, payload);
         if ((flags & Flag.Ack) === 0) this.#write(pingAckFrame(payload));
         return;
       case FrameType.Goaway:
@@ -317,12 +273,8 @@ export class Http2ClientConnection {
   }
 
   #headerBlock(streamId: number, endStream: boolean, block: Buffer): void {
-    const fields: HeaderFields = Object.create(null) as HeaderFields;
     // Decoded even for an ended stream: the HPACK table is shared by the whole connection.
-    this.#decoder.decode(block, (name, value) => {
-      const prev = fields[name];
-      fields[name] = prev === undefined ? value : `${prev}, ${value}`;
-    });
+    const fields = this.#decoder.decodeFields(block);
     const s = this.#streams.get(streamId);
     if (s === undefined) return;
     s.request.handler.onHeaders(fields, endStream);
@@ -330,37 +282,26 @@ export class Http2ClientConnection {
   }
 
   #rstStream(streamId: number, payload: Buffer): void {
-    if (streamId === 0 || payload.length !== 4) throw protocolError('a malformed RST_STREAM');
+    const code = readRstStream(streamId, payload);
     const s = this.#streams.get(streamId);
-    if (s !== undefined)
-      this.#end(s, { kind: 'reset', code: payload.readUInt32BE(0), byPeer: true });
+    if (s !== undefined) this.#end(s, { kind: 'reset', code, byPeer: true });
   }
 
   #settings(flags: number, streamId: number, payload: Buffer): void {
-    if (streamId !== 0) throw protocolError('SETTINGS on a stream');
-    if (flags & Flag.Ack) {
-      if (payload.length !== 0) throw frameSizeError('a SETTINGS acknowledgement with a payload');
-      return;
-    }
-    if (payload.length % 6 !== 0) throw frameSizeError('a SETTINGS payload not a multiple of 6');
-    for (let at = 0; at < payload.length; at += 6) {
-      const id = payload.readUInt16BE(at);
-      const value = payload.readUInt32BE(at + 2);
+    const frame = readSettings(flags, streamId, payload);
+    if (frame.ack) return;
+    for (const [id, value] of frame.values) {
       switch (id) {
         case Setting.MaxConcurrentStreams:
           this.#peerMaxStreams = value;
           break;
         case Setting.InitialWindowSize: {
-          if (value > MAX_WINDOW)
-            throw new Http2ProtocolError(H2Error.FlowControlError, 'an initial window over 2^31-1');
           const delta = value - this.#peerInitialWindow;
           this.#peerInitialWindow = value;
           for (const s of this.#streams.values()) s.sendWindow += delta;
           break;
         }
         case Setting.MaxFrameSize:
-          if (value < DEFAULT_MAX_FRAME || value > 0xffffff)
-            throw protocolError(`a max frame size of ${String(value)}`);
           this.#peerMaxFrame = value;
           break;
         default:
@@ -374,9 +315,7 @@ export class Http2ClientConnection {
   }
 
   #goaway(streamId: number, payload: Buffer): void {
-    if (streamId !== 0 || payload.length < 8) throw protocolError('a malformed GOAWAY');
-    const last = payload.readUInt32BE(0) & MAX_STREAM_ID;
-    const code = payload.readUInt32BE(4);
+    const { lastStreamId: last, code } = readGoaway(streamId, payload);
     this.#stopNew();
     // Streams above `last` were never processed: safe to retry elsewhere.
     for (const s of [...this.#streams.values()])
@@ -392,10 +331,8 @@ export class Http2ClientConnection {
   }
 
   #windowUpdate(streamId: number, payload: Buffer): void {
-    if (payload.length !== 4) throw frameSizeError('a WINDOW_UPDATE not 4 bytes long');
-    const increment = payload.readUInt32BE(0) & MAX_WINDOW;
+    const increment = readWindowUpdate(streamId, payload);
     if (streamId === 0) {
-      if (increment === 0) throw protocolError('a connection WINDOW_UPDATE of 0');
       this.#connectionSendWindow += increment;
       if (this.#connectionSendWindow > MAX_WINDOW)
         throw new Http2ProtocolError(H2Error.FlowControlError, 'the connection window over 2^31-1');
